@@ -1,0 +1,36 @@
+# Two commands set everything up: `make run` serves the site, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench install clean
+.SILENT:
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) manage.py migrate --noinput --verbosity 0
+	$(PY) manage.py load_article --verbosity 0
+	echo "Serving http://127.0.0.1:8000/ (admin at /admin/; stop with Ctrl+C)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
+
+bench: install
+	$(PY) manage.py bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles *.egg-info

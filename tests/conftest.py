@@ -1,0 +1,45 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_person(name="Rita Reviewer", slug="rita-reviewer", credentials="RN")
+
+
+@pytest.fixture
+def editorial_policy(db):
+    from django.conf import settings
+    from django.contrib.flatpages.models import FlatPage
+
+    page = FlatPage.objects.create(
+        url="/editorial-policy/",
+        title="Editorial policy",
+        content="## How we review\n\nEvery change is reviewed.\n\n## Report an error\n\nWrite.",
+    )
+    page.sites.add(settings.SITE_ID)
+    return page
+
+
+@pytest.fixture
+def published_site(db, reviewer, editorial_policy):
+    """A small published site: an overview, two uses of different standing and a topic."""
+    overview, _ = factories.make_published_topic(
+        title="Naltrexone overview", slug="overview", is_overview=True, reviewer=reviewer
+    )
+    approved, _ = factories.make_published_condition(
+        name="Alcohol dependence",
+        slug="alcohol-dependence",
+        category="addiction",
+        approval="fda_approved",
+        regimen="standard",
+        reviewer=reviewer,
+    )
+    off_label, _ = factories.make_published_condition(
+        name="Fibromyalgia", slug="fibromyalgia", reviewer=reviewer
+    )
+    topic, _ = factories.make_published_topic(
+        title="Mechanism of action", slug="mechanism-of-action", reviewer=reviewer
+    )
+    return {"overview": overview, "approved": approved, "off_label": off_label, "topic": topic}

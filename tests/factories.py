@@ -1,0 +1,88 @@
+"""Test data with unique defaults.
+
+Tests never use the article fixtures, except the one that proves they load.
+"""
+
+import itertools
+
+from uses.models import (
+    Approval,
+    Category,
+    Certainty,
+    Condition,
+    Direction,
+    Evidence,
+    Person,
+    Regimen,
+    Source,
+    StudyDesign,
+    Topic,
+)
+from uses.services import publish
+
+_numbers = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{next(_numbers)}"
+
+
+def make_person(**fields) -> Person:
+    name = fields.pop("name", None) or unique("Person").replace("-", " ")
+    fields.setdefault("slug", unique("person"))
+    fields.setdefault("credentials", "MD")
+    return Person.objects.create(name=name, **fields)
+
+
+def make_source(**fields) -> Source:
+    fields.setdefault("key", unique("source"))
+    fields.setdefault("title", f"A trial of naltrexone ({fields['key']})")
+    fields.setdefault("publisher", "Journal of Tests")
+    fields.setdefault("year", 2020)
+    return Source.objects.create(**fields)
+
+
+def make_condition(**fields) -> Condition:
+    name = fields.pop("name", None) or unique("Condition")
+    fields.setdefault("slug", name.lower().replace(" ", "-"))
+    fields.setdefault("category", Category.PAIN)
+    fields.setdefault("approval", Approval.OFF_LABEL)
+    fields.setdefault("regimen", Regimen.LOW_DOSE)
+    fields.setdefault("summary", f"What naltrexone does for {name}.")
+    fields.setdefault("body", f"Naltrexone is used for **{name}**.")
+    if "author" not in fields:
+        fields["author"] = make_person()
+    return Condition.objects.create(name=name, **fields)
+
+
+def make_evidence(condition: Condition, *, sources=(), **fields) -> Evidence:
+    fields.setdefault("claim", f"Studies show a benefit in {condition.name}.")
+    fields.setdefault("design", StudyDesign.RANDOMISED)
+    fields.setdefault("certainty", Certainty.LOW)
+    fields.setdefault("direction", Direction.BENEFIT)
+    fields.setdefault("citation_needed", not sources)
+    evidence = Evidence.objects.create(condition=condition, **fields)
+    evidence.sources.set(sources)
+    return evidence
+
+
+def make_topic(**fields) -> Topic:
+    title = fields.pop("title", None) or unique("Topic")
+    fields.setdefault("slug", title.lower().replace(" ", "-"))
+    fields.setdefault("summary", f"About {title}.")
+    fields.setdefault("body", f"All about {title}.")
+    return Topic.objects.create(title=title, **fields)
+
+
+def make_published_condition(*, reviewer: Person | None = None, evidence=1, **fields):
+    """A use with evidence and a cited source, published by a reviewer."""
+    condition = make_condition(**fields)
+    for _ in range(evidence):
+        make_evidence(condition, sources=[make_source()])
+    publication = publish(entry=condition, reviewer=reviewer or make_person())
+    return condition, publication
+
+
+def make_published_topic(*, reviewer: Person | None = None, **fields):
+    topic = make_topic(**fields)
+    return topic, publish(entry=topic, reviewer=reviewer or make_person())

@@ -1,0 +1,233 @@
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+from uses.models import Condition, Publication
+from uses.services import publish
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_URLS = [
+    "/",
+    "/uses/",
+    "/uses/alcohol-dependence/",
+    "/uses/fibromyalgia/",
+    "/topics/mechanism-of-action/",
+    "/sources/",
+    "/people/rita-reviewer/",
+    "/editorial-policy/",
+    "/evidence/",
+]
+
+
+def h1_count(html: str) -> int:
+    return len(re.findall(r"<h1[\s>]", html))
+
+
+def json_ld(html: str) -> list[dict]:
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [json.loads(block) for block in blocks]
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_every_public_page_answers_with_one_h1_and_parseable_json_ld(client, published_site, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert h1_count(html) == 1
+    assert len(json_ld(html)) == 1
+    assert '<link rel="canonical" href="http://127.0.0.1:8000' in html
+    assert '<meta name="description" content="' in html
+    assert 'href="#main"' in html
+    assert "<script>" not in html and " style=" not in html
+
+
+@pytest.mark.parametrize("url", ["/uses/unknown/", "/topics/unknown/", "/people/unknown/"])
+def test_unknown_pages_answer_404_with_the_site_page(client, published_site, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_home_page_shows_byline_approved_and_off_label_uses(client, published_site, reviewer):
+    html = client.get("/").content.decode()
+    assert "Naltrexone overview" in html
+    assert "Medically reviewed by" in html and "Rita Reviewer, RN" in html
+    assert "FDA-approved uses" in html
+    assert "Alcohol dependence" in html and "Fibromyalgia" in html
+    assert "Possibly effective" in html
+    assert "Not medical advice" in html
+    assert "/topics/mechanism-of-action/" in html
+
+
+def test_home_page_without_an_overview_still_answers(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert h1_count(response.content.decode()) == 1
+
+
+def test_use_page_numbers_citations_into_its_source_list(client, reviewer):
+    source = factories.make_source(title="The Stanford study", pmid="31234567")
+    condition = factories.make_condition(name="Fibromyalgia", slug="fibromyalgia")
+    factories.make_evidence(condition, claim="Highly effective.", sources=[source])
+    factories.make_evidence(condition, claim="Long-term safety is unknown.", citation_needed=True)
+    publish(entry=condition, reviewer=reviewer)
+
+    html = client.get("/uses/fibromyalgia/").content.decode()
+
+    assert 'href="#source-1"' in html and 'id="source-1"' in html
+    assert "The Stanford study" in html
+    assert "https://pubmed.ncbi.nlm.nih.gov/31234567/" in html
+    assert "Citation needed" in html
+    assert "Randomised trial" in html and "Low" in html and "Benefit" in html
+    assert "Review history" in html
+    assert "Next review due" in html
+
+
+def test_use_page_lists_related_uses_of_its_category(client, reviewer):
+    factories.make_published_condition(name="Lupus", slug="lupus", category="autoimmune")
+    factories.make_published_condition(name="Crohn", slug="crohn", category="autoimmune")
+    factories.make_published_condition(name="Pain", slug="pain", category="pain")
+    html = client.get("/uses/lupus/").content.decode()
+    assert "/uses/crohn/" in html
+    assert "/uses/pain/" not in html
+
+
+def test_editing_the_working_copy_changes_no_public_page_until_publish(client, published_site):
+    condition = published_site["off_label"]
+    before = {url: client.get(url).content for url in PUBLIC_URLS}
+
+    condition.summary = "A CHANGED SUMMARY"
+    condition.save()
+    evidence = condition.evidence.get()
+    evidence.claim = "A CHANGED CLAIM"
+    evidence.save()
+    source = evidence.sources.get()
+    source.title = "A CHANGED SOURCE"
+    source.save()
+    factories.make_condition(name="Unpublished draft", slug="draft")
+
+    after = {url: client.get(url).content for url in PUBLIC_URLS}
+    assert after == before
+    assert client.get("/uses/draft/").status_code == 404
+
+    publish(entry=condition, reviewer=factories.make_person())
+    html = client.get("/uses/fibromyalgia/").content.decode()
+    assert "A CHANGED SUMMARY" in html
+    assert "A CHANGED CLAIM" in html
+    assert "A CHANGED SOURCE" in html
+
+
+def test_drafts_never_reach_lists_sitemap_feed_or_sources(client, published_site):
+    draft = factories.make_condition(name="Secret draft", slug="secret-draft")
+    factories.make_evidence(draft, sources=[factories.make_source(title="Secret source")])
+    for url in [
+        "/",
+        "/uses/",
+        "/uses/?q=secret",
+        "/sources/",
+        "/evidence/",
+        "/sitemap.xml",
+        "/feed/",
+    ]:
+        html = client.get(url).content.decode()
+        assert "secret draft" not in html.lower(), url
+        assert "secret source" not in html.lower(), url
+
+
+def test_a_renamed_entry_redirects_from_its_old_address(client, reviewer):
+    condition, _ = factories.make_published_condition(name="Crohns", slug="crohns")
+    Condition.objects.filter(pk=condition.pk).update(slug="crohns-disease")
+    condition.refresh_from_db()
+    publish(entry=condition, reviewer=reviewer)
+    response = client.get("/uses/crohns/")
+    assert response.status_code == 301
+    assert response["Location"] == "/uses/crohns-disease/"
+
+
+def test_json_ld_describes_a_reviewed_medical_page(client, published_site, reviewer):
+    data = json_ld(client.get("/uses/fibromyalgia/").content.decode())[0]
+    publication = Publication.objects.current().get(slug="fibromyalgia")
+    assert data["@type"] == "MedicalWebPage"
+    assert data["about"]["@type"] == "MedicalCondition"
+    assert data["reviewedBy"]["name"] == "Rita Reviewer"
+    assert data["lastReviewed"] == publication.reviewed_on.isoformat()
+    assert data["datePublished"] == publication.first_published_on.isoformat()
+    assert data["dateModified"] == publication.published_at.date().isoformat()
+    assert data["author"]["@type"] == "Person"
+    assert data["citation"][0]["@type"] == "CreativeWork"
+
+    home = json_ld(client.get("/").content.decode())[0]
+    assert home["@type"] == "MedicalWebPage"
+    assert home["about"]["@type"] == "Drug"
+    assert home["mainEntity"]["name"] == "Naltrexone"
+
+
+def test_json_ld_cannot_break_out_of_its_script_element(client, reviewer):
+    factories.make_published_condition(
+        name="Tricky", slug="tricky", summary="</script><script>alert(1)</script>"
+    )
+    html = client.get("/uses/tricky/").content.decode()
+    assert "<script>alert(1)" not in html
+    assert json_ld(html)[0]["description"] == "</script><script>alert(1)</script>"
+
+
+def test_markdown_is_sanitised(client, reviewer):
+    factories.make_published_condition(
+        name="Unsafe",
+        slug="unsafe",
+        body="Hello <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
+        "\n\n**bold** and [a link](https://example.org)",
+    )
+    html = client.get("/uses/unsafe/").content.decode()
+    assert "<script>alert" not in html
+    assert "javascript:" not in html
+    assert "onerror" not in html
+    assert "<strong>bold</strong>" in html
+    assert 'href="https://example.org"' in html
+
+
+def test_person_page_lists_what_they_wrote_and_reviewed(client, published_site, reviewer):
+    html = client.get(reverse("uses:person-detail", args=["rita-reviewer"])).content.decode()
+    assert "Medically reviewed" in html
+    assert "Fibromyalgia" in html and "Mechanism of action" in html
+    author = published_site["off_label"].author
+    html = client.get(author.get_absolute_url()).content.decode()
+    assert "Wrote" in html and "Fibromyalgia" in html
+
+
+def test_sources_page_lists_cited_sources_with_the_uses_citing_them(client, published_site):
+    html = client.get("/sources/").content.decode()
+    source = published_site["off_label"].evidence.get().sources.get()
+    assert source.title in html
+    assert 'href="/uses/fibromyalgia/"' in html
+
+
+def test_evidence_map_places_uses_in_words(client, published_site):
+    html = client.get("/evidence/").content.decode()
+    assert "<caption" in html
+    assert '<th scope="row">Low</th>' in html
+    assert "Fibromyalgia" in html
+
+
+def test_sitemap_robots_and_feed(client, published_site):
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "http://127.0.0.1:8000/uses/fibromyalgia/" in sitemap
+    assert "http://127.0.0.1:8000/topics/mechanism-of-action/" in sitemap
+    robots = client.get("/robots.txt")
+    assert robots["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in robots.content.decode()
+    feed = client.get("/feed/")
+    assert feed["Content-Type"].startswith("application/atom+xml")
+    assert "Medically reviewed by Rita Reviewer, RN" in feed.content.decode()
+
+
+def test_pages_send_a_strict_content_security_policy(client, published_site):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy

@@ -1,0 +1,46 @@
+"""Public pages stay constant in queries as the published record grows."""
+
+import pytest
+from django.conf import settings
+from django.contrib.sites.models import Site
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# url -> queries, whatever the number of uses (the sites framework's lookup is cached first).
+EXPECTED_QUERIES = {
+    "/": 4,
+    "/uses/": 2,
+    "/uses/use-0/": 3,
+    "/topics/timing/": 3,
+    "/sources/": 1,
+    "/people/rita-reviewer/": 3,
+    "/editorial-policy/": 1,
+    "/evidence/": 1,
+    "/sitemap.xml": 2,
+    "/feed/": 1,
+}
+
+
+def build_site(uses: int, reviewer, editorial_policy):
+    factories.make_published_topic(title="Overview", is_overview=True, reviewer=reviewer)
+    factories.make_published_topic(title="Timing", slug="timing", reviewer=reviewer)
+    for number in range(uses):
+        factories.make_published_condition(
+            name=f"Use {number}", slug=f"use-{number}", reviewer=reviewer, evidence=2,
+            category=["pain", "autoimmune", "digestive"][number % 3],
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("uses", [3, 300])
+@pytest.mark.parametrize(("url", "queries"), EXPECTED_QUERIES.items())
+def test_public_pages_are_constant_in_queries(
+    client, django_assert_num_queries, reviewer, editorial_policy, uses, url, queries
+):
+    build_site(uses, reviewer, editorial_policy)
+    Site.objects.get_current()  # the framework caches the current site once per process
+    assert Site.objects.get(pk=settings.SITE_ID)
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200

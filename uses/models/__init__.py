@@ -1,0 +1,29 @@
+from .choices import (
+    Approval,
+    Category,
+    Certainty,
+    Direction,
+    Regimen,
+    SourceKind,
+    StudyDesign,
+)
+from .content import Condition, Evidence, EvidenceSource, Person, Source, Topic
+from .publishing import Kind, Publication
+
+__all__ = [
+    "Approval",
+    "Category",
+    "Certainty",
+    "Condition",
+    "Direction",
+    "Evidence",
+    "EvidenceSource",
+    "Kind",
+    "Person",
+    "Publication",
+    "Regimen",
+    "Source",
+    "SourceKind",
+    "StudyDesign",
+    "Topic",
+]

@@ -1,0 +1,276 @@
+"""The working copy: what editors change in the admin. The public never reads these tables."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from uses.validators import validate_doi, validate_pmid, validate_trial_id
+
+from .choices import (
+    Approval,
+    Category,
+    Certainty,
+    Direction,
+    Regimen,
+    SourceKind,
+    StudyDesign,
+)
+
+REVIEW_INTERVAL_HELP = (
+    "How many months a medical review stays valid before the entry must be reviewed again."
+)
+
+
+class Person(models.Model):
+    """An author or medical reviewer. Bios are site-level text: they go live when saved."""
+
+    name = models.CharField(max_length=120, help_text="Full name as it appears in bylines.")
+    slug = models.SlugField(max_length=120, unique=True, help_text="Part of the profile's address.")
+    credentials = models.CharField(
+        max_length=80, blank=True, help_text="Degrees and licences, for example “Ph.D.” or “APRN”."
+    )
+    role = models.CharField(
+        max_length=120, blank=True, help_text="What they do for the site, e.g. “Medical writer”."
+    )
+    bio = models.TextField(blank=True, help_text="Public biography (Markdown). Live when saved.")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        help_text="The login this person uses, so that their reviews carry their public name.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "person"
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("uses:person-detail", kwargs={"slug": self.slug})
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
+class Source(models.Model):
+    """A citation. A source the article only mentions is recorded as such, with no made-up ids."""
+
+    key = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="Stable short key used in imports and exports, e.g. “stanford-fibromyalgia”.",
+    )
+    title = models.CharField(max_length=300)
+    authors = models.CharField(max_length=300, blank=True, help_text="As cited, e.g. “Smith J”.")
+    publisher = models.CharField(
+        max_length=200, blank=True, help_text="Journal, publisher or institution."
+    )
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.STUDY)
+    url = models.URLField(max_length=500, blank=True)
+    doi = models.CharField(
+        "DOI",
+        max_length=200,
+        blank=True,
+        validators=[validate_doi],
+        help_text="Digital Object Identifier, e.g. 10.1000/xyz123.",
+    )
+    pmid = models.CharField(
+        "PMID", max_length=9, blank=True, validators=[validate_pmid], help_text="PubMed ID."
+    )
+    trial_id = models.CharField(
+        "trial id",
+        max_length=40,
+        blank=True,
+        validators=[validate_trial_id],
+        help_text="Registry id such as NCT01234567.",
+    )
+    mentioned_only = models.BooleanField(
+        "mentioned in the article only",
+        default=False,
+        help_text=(
+            "Tick when the article only mentions this source without a reference. "
+            "Such sources carry no URL or identifiers: never invent them."
+        ),
+    )
+    note = models.TextField(
+        blank=True, help_text="What the article says about this source, or an editor's note."
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = "source"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mentioned_only=False)
+                | (Q(url="") & Q(doi="") & Q(pmid="") & Q(trial_id="")),
+                name="mentioned_source_has_no_identifiers",
+                violation_error_message=(
+                    "A source only mentioned in the article cannot have a URL or identifiers."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ReviewedEntry(models.Model):
+    """Fields shared by the two kinds of entry that go through medical review."""
+
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Part of the page address. Keep it stable."
+    )
+    summary = models.TextField(
+        max_length=600, help_text="One or two plain sentences shown in lists and search results."
+    )
+    body = models.TextField(
+        blank=True, help_text="The full text in Markdown. Keep the article's words as they are."
+    )
+    author = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="%(class)s_authored", null=True, blank=True
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        default=12, help_text=REVIEW_INTERVAL_HELP
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Condition(ReviewedEntry):
+    """A use of naltrexone: one condition it is used for."""
+
+    name = models.CharField(max_length=120, unique=True)
+    article_heading = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="This use's heading in the source article; empty where the article has none.",
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    approval = models.CharField(
+        "approval status",
+        max_length=20,
+        choices=Approval.choices,
+        default=Approval.OFF_LABEL,
+        help_text="Only alcohol dependence and opioid addiction are FDA-approved.",
+    )
+    regimen = models.CharField(max_length=20, choices=Regimen.choices, default=Regimen.LOW_DOSE)
+    oral = models.BooleanField("oral tablet", default=False)
+    injection = models.BooleanField(default=False, help_text="Extended-release injection (shot).")
+    implant = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the article.")
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = "use (condition)"
+        verbose_name_plural = "uses (conditions)"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("uses:condition-detail", kwargs={"slug": self.slug})
+
+    @property
+    def formulations(self) -> list[str]:
+        fields = ("oral", "injection", "implant")
+        return [self._meta.get_field(f).verbose_name for f in fields if getattr(self, f)]
+
+
+class Evidence(models.Model):
+    """One claim about one use, with how strong the evidence behind it is."""
+
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="evidence")
+    claim = models.TextField(help_text="The claim, in the article's own words.")
+    design = models.CharField(
+        "best study design",
+        max_length=20,
+        choices=StudyDesign.choices,
+        help_text="The strongest kind of study behind the claim.",
+    )
+    certainty = models.CharField(
+        max_length=20,
+        choices=Certainty.choices,
+        help_text="GRADE certainty: how sure we can be that the claim is true.",
+    )
+    direction = models.CharField(
+        max_length=20, choices=Direction.choices, help_text="What the evidence points to."
+    )
+    rationale = models.TextField(
+        "why this grade",
+        blank=True,
+        help_text="The words in the text that justify the design and certainty chosen.",
+    )
+    sources = models.ManyToManyField(
+        Source, through="EvidenceSource", related_name="evidence", blank=True
+    )
+    citation_needed = models.BooleanField(
+        default=False, help_text="Tick when no source supports this claim yet."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["condition", "position", "pk"]
+        verbose_name = "evidence item"
+        verbose_name_plural = "evidence"
+
+    def __str__(self):
+        return self.claim[:80]
+
+
+class EvidenceSource(models.Model):
+    """A citation of a source by an evidence item. Cited sources cannot be deleted."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "citation"
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "source"], name="unique_citation"),
+        ]
+
+    def __str__(self):
+        return f"{self.evidence} → {self.source}"
+
+
+class Topic(ReviewedEntry):
+    """An article section that is not a use: mechanism, timing, contraindications..."""
+
+    title = models.CharField(max_length=200)
+    is_overview = models.BooleanField(
+        "is the overview",
+        default=False,
+        help_text="The overview is the home page: the article's title and introduction.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the article.")
+
+    class Meta:
+        ordering = ["position", "title"]
+        verbose_name = "topic"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_overview"],
+                condition=Q(is_overview=True),
+                name="one_overview_topic",
+                violation_error_message="Only one topic can be the overview.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        if self.is_overview:
+            return reverse("uses:home")
+        return reverse("uses:topic-detail", kwargs={"slug": self.slug})

@@ -1,0 +1,135 @@
+"""The published record: frozen snapshots of reviewed entries. Public pages read only these."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from .choices import Approval, Category, Certainty, Direction, Regimen
+from .content import Condition, Person, Topic
+
+
+class Kind(models.TextChoices):
+    OVERVIEW = "overview", "Overview"
+    CONDITION = "condition", "Use"
+    TOPIC = "topic", "Topic"
+
+
+class PublicationQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True)
+
+    def conditions(self):
+        return self.filter(kind=Kind.CONDITION)
+
+    def topics(self):
+        return self.filter(kind=Kind.TOPIC)
+
+    def overview(self):
+        return self.filter(kind=Kind.OVERVIEW)
+
+    def of_entry(self, publication: "Publication"):
+        """Every publication of the same entry: its public review history."""
+        return self.filter(condition_id=publication.condition_id, topic_id=publication.topic_id)
+
+    def with_people(self):
+        return self.select_related("author", "reviewer")
+
+
+class Publication(models.Model):
+    """One approved version of an entry. The entry's newest approved version is its current one."""
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="publications"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="publications"
+    )
+    is_current = models.BooleanField(default=True)
+    schema_version = models.PositiveSmallIntegerField()
+    snapshot = models.JSONField(help_text="The entry exactly as it was reviewed.")
+
+    # Columns extracted from the snapshot once, at publication, for lists, filters and search.
+    slug = models.SlugField(max_length=120)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    approval = models.CharField(max_length=20, choices=Approval.choices, blank=True)
+    regimen = models.CharField(max_length=20, choices=Regimen.choices, blank=True)
+    certainty = models.CharField(max_length=20, choices=Certainty.choices, blank=True)
+    direction = models.CharField(max_length=20, choices=Direction.choices, blank=True)
+    evidence_label = models.CharField(max_length=60, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    search_text = models.TextField(blank=True)
+    author = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # Who reviewed it, and when.
+    reviewer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reviews")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The login that approved it; empty for the source article's own review.",
+    )
+    change_note = models.TextField(blank=True)
+    published_at = models.DateTimeField()
+    reviewed_on = models.DateField()
+    first_published_on = models.DateField()
+    next_review_due = models.DateField()
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = "publication"
+        get_latest_by = "published_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=Kind.CONDITION, condition__isnull=False, topic__isnull=True)
+                    | Q(kind__in=[Kind.TOPIC, Kind.OVERVIEW], condition__isnull=True)
+                    & Q(topic__isnull=False)
+                ),
+                name="publication_has_one_entry_of_its_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["condition"],
+                condition=Q(is_current=True),
+                name="one_current_publication_per_condition",
+            ),
+            models.UniqueConstraint(
+                fields=["topic"],
+                condition=Q(is_current=True),
+                name="one_current_publication_per_topic",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "is_current", "position"], name="pub_kind_current"),
+            models.Index(fields=["slug", "is_current"], name="pub_slug_current"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.published_at:%Y-%m-%d})"
+
+    def get_absolute_url(self):
+        if self.kind == Kind.CONDITION:
+            return reverse("uses:condition-detail", kwargs={"slug": self.slug})
+        if self.kind == Kind.TOPIC:
+            return reverse("uses:topic-detail", kwargs={"slug": self.slug})
+        return reverse("uses:home")
+
+    @property
+    def content(self) -> dict:
+        """The snapshot brought up to the current schema, so templates can rely on every key."""
+        from uses.serializers import upgrade_snapshot
+
+        return upgrade_snapshot(self.snapshot)
+
+    @property
+    def entry(self) -> Condition | Topic:
+        return self.condition if self.kind == Kind.CONDITION else self.topic

@@ -1,0 +1,224 @@
+"""Snapshots: one serializer per entry type, and the columns a publication extracts from them.
+
+A snapshot is the whole entry as JSON: its fields, its evidence items and the full text of every
+source it cites, so that a published page needs nothing from the working copy.
+"""
+
+from django.db.models import Prefetch
+
+from uses.models import (
+    Approval,
+    Certainty,
+    Condition,
+    Direction,
+    Evidence,
+    Kind,
+    Person,
+    Source,
+    StudyDesign,
+    Topic,
+)
+from uses.models.choices import rank
+
+SCHEMA_VERSION = 1
+
+# What the keys of older snapshots default to: templates can rely on every key being present.
+SNAPSHOT_DEFAULTS = {
+    "kind": Kind.CONDITION,
+    "title": "",
+    "slug": "",
+    "summary": "",
+    "body": "",
+    "author": None,
+    "article_heading": "",
+    "category": "",
+    "approval": "",
+    "regimen": "",
+    "formulations": [],
+    "evidence": [],
+    "sources": [],
+    "position": 0,
+}
+EVIDENCE_DEFAULTS = {
+    "claim": "",
+    "design": StudyDesign.NONE,
+    "certainty": Certainty.INSUFFICIENT,
+    "direction": Direction.UNCLEAR,
+    "rationale": "",
+    "citation_needed": False,
+    "sources": [],
+}
+
+# Plain words for the best evidence of an off-label use: (certainty, direction) -> label.
+_BENEFIT_LABELS = {
+    Certainty.HIGH: "Effective",
+    Certainty.MODERATE: "Probably effective",
+    Certainty.LOW: "Possibly effective",
+    Certainty.VERY_LOW: "Early signs of benefit",
+    Certainty.INSUFFICIENT: "Insufficient evidence",
+}
+_DIRECTION_LABELS = {
+    Direction.NO_BENEFIT: "Probably not effective",
+    Direction.MIXED: "Mixed results",
+    Direction.HARM: "May cause harm",
+    Direction.UNCLEAR: "Unclear evidence",
+}
+FDA_LABEL = "FDA-approved"
+NO_EVIDENCE_LABEL = "Insufficient evidence"
+
+
+def person_data(person: Person | None) -> dict | None:
+    if person is None:
+        return None
+    return {
+        "name": person.name,
+        "slug": person.slug,
+        "credentials": person.credentials,
+        "display_name": person.display_name,
+    }
+
+
+def source_data(source: Source) -> dict:
+    return {
+        "key": source.key,
+        "title": source.title,
+        "authors": source.authors,
+        "publisher": source.publisher,
+        "year": source.year,
+        "kind": source.kind,
+        "kind_label": source.get_kind_display(),
+        "url": source.url,
+        "doi": source.doi,
+        "pmid": source.pmid,
+        "trial_id": source.trial_id,
+        "mentioned_only": source.mentioned_only,
+        "note": source.note,
+    }
+
+
+def condition_queryset():
+    """Everything serialize_condition reads, in a fixed number of queries."""
+    return Condition.objects.select_related("author").prefetch_related(
+        Prefetch(
+            "evidence",
+            queryset=Evidence.objects.prefetch_related(
+                Prefetch("sources", queryset=Source.objects.order_by("evidencesource__pk"))
+            ),
+        )
+    )
+
+
+def serialize_condition(condition: Condition) -> dict:
+    sources: dict[str, dict] = {}
+    evidence = []
+    for item in condition.evidence.all():
+        cited = list(item.sources.all())
+        for source in cited:
+            sources.setdefault(source.key, source_data(source))
+        evidence.append(
+            {
+                "claim": item.claim,
+                "design": item.design,
+                "certainty": item.certainty,
+                "direction": item.direction,
+                "rationale": item.rationale,
+                "citation_needed": item.citation_needed,
+                "sources": [source.key for source in cited],
+            }
+        )
+    return {
+        "schema": SCHEMA_VERSION,
+        "kind": Kind.CONDITION,
+        "title": condition.name,
+        "slug": condition.slug,
+        "article_heading": condition.article_heading,
+        "category": condition.category,
+        "approval": condition.approval,
+        "regimen": condition.regimen,
+        "formulations": condition.formulations,
+        "summary": condition.summary,
+        "body": condition.body,
+        "author": person_data(condition.author),
+        "position": condition.position,
+        "review_interval_months": condition.review_interval_months,
+        "evidence": evidence,
+        "sources": list(sources.values()),
+    }
+
+
+def serialize_topic(topic: Topic) -> dict:
+    return {
+        "schema": SCHEMA_VERSION,
+        "kind": Kind.OVERVIEW if topic.is_overview else Kind.TOPIC,
+        "title": topic.title,
+        "slug": topic.slug,
+        "summary": topic.summary,
+        "body": topic.body,
+        "author": person_data(topic.author),
+        "position": topic.position,
+        "review_interval_months": topic.review_interval_months,
+    }
+
+
+def serialize(entry: Condition | Topic) -> dict:
+    if isinstance(entry, Condition):
+        return serialize_condition(entry)
+    return serialize_topic(entry)
+
+
+def upgrade_snapshot(snapshot: dict) -> dict:
+    """Fill in keys that older snapshots lack, without changing what they say."""
+    content = {**SNAPSHOT_DEFAULTS, **snapshot}
+    content["evidence"] = [{**EVIDENCE_DEFAULTS, **item} for item in content["evidence"]]
+    return content
+
+
+def best_evidence(evidence: list[dict]) -> dict | None:
+    """The most certain evidence item; between equals, the one from the stronger design."""
+    if not evidence:
+        return None
+    return min(
+        evidence,
+        key=lambda item: (
+            rank(Certainty, item["certainty"]),
+            rank(StudyDesign, item["design"]),
+        ),
+    )
+
+
+def evidence_label(*, approval: str, evidence: list[dict]) -> str:
+    """The public label of a use, derived from its approval and its best evidence."""
+    if approval == Approval.FDA_APPROVED:
+        return FDA_LABEL
+    best = best_evidence(evidence)
+    if best is None:
+        return NO_EVIDENCE_LABEL
+    if best["direction"] == Direction.BENEFIT:
+        return _BENEFIT_LABELS[best["certainty"]]
+    return _DIRECTION_LABELS[best["direction"]]
+
+
+def publication_columns(snapshot: dict) -> dict:
+    """The indexed columns of a publication, extracted once from its snapshot."""
+    content = upgrade_snapshot(snapshot)
+    best = best_evidence(content["evidence"])
+    search_parts = [content["title"], content["summary"], content["body"]]
+    search_parts += [item["claim"] for item in content["evidence"]]
+    return {
+        "kind": content["kind"],
+        "slug": content["slug"],
+        "title": content["title"],
+        "summary": content["summary"],
+        "category": content["category"],
+        "approval": content["approval"],
+        "regimen": content["regimen"],
+        "certainty": best["certainty"] if best else "",
+        "direction": best["direction"] if best else "",
+        "evidence_label": (
+            evidence_label(approval=content["approval"], evidence=content["evidence"])
+            if content["kind"] == Kind.CONDITION
+            else ""
+        ),
+        "position": content["position"],
+        "search_text": "\n".join(part for part in search_parts if part).lower(),
+    }

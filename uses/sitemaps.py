@@ -1,0 +1,34 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from uses.models import Publication
+
+
+class PublicationSitemap(Sitemap):
+    """Every current publication; its last modification is its approval."""
+
+    def items(self):
+        return (
+            Publication.objects.current()
+            .defer("snapshot", "search_text")
+            .order_by("kind", "position", "pk")
+        )
+
+    def lastmod(self, item):
+        return item.published_at
+
+
+class PageSitemap(Sitemap):
+    def items(self):
+        return [
+            "uses:condition-list",
+            "uses:source-list",
+            "uses:evidence-map",
+            "uses:editorial-policy",
+        ]
+
+    def location(self, item):
+        return reverse(item)
+
+
+SITEMAPS = {"entries": PublicationSitemap, "pages": PageSitemap}

@@ -1,0 +1,21 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from uses import views
+from uses.feeds import UpdatesFeed
+from uses.sitemaps import SITEMAPS
+
+app_name = "uses"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("uses/", views.condition_list, name="condition-list"),
+    path("uses/<slug:slug>/", views.condition_detail, name="condition-detail"),
+    path("topics/<slug:slug>/", views.topic_detail, name="topic-detail"),
+    path("sources/", views.source_list, name="source-list"),
+    path("people/<slug:slug>/", views.person_detail, name="person-detail"),
+    path("evidence/", views.evidence_map, name="evidence-map"),
+    path("editorial-policy/", views.editorial_policy, name="editorial-policy"),
+    path("feed/", UpdatesFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
+]

@@ -1,0 +1,199 @@
+"""Public pages. Every view reads current Publications only, never the working copy."""
+
+from django.conf import settings
+from django.contrib.flatpages.models import FlatPage
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from uses import jsonld
+from uses.filters import ConditionFilter
+from uses.models import Approval, Person, Publication
+from uses.presenters import evidence_grid, group_by_category, present
+
+PAGE_SIZE = 20
+LIST_COLUMNS_ONLY = ("snapshot", "search_text")
+EDITORIAL_POLICY_URL = "/editorial-policy/"
+
+
+def current_uses():
+    return Publication.objects.current().conditions().defer(*LIST_COLUMNS_ONLY)
+
+
+def current_topics():
+    return Publication.objects.current().topics().defer(*LIST_COLUMNS_ONLY)
+
+
+def entry_page(request, publication: Publication, template: str, **context):
+    """The page of one published entry, with its review history and structured data."""
+    content = present(publication)
+    history = Publication.objects.of_entry(publication).select_related("reviewer")
+    return render(
+        request,
+        template,
+        {
+            "publication": publication,
+            "content": content,
+            "history": history.defer(*LIST_COLUMNS_ONLY),
+            "structured_data": jsonld.medical_web_page(settings.SITE_URL, publication, content),
+            **context,
+        },
+    )
+
+
+@require_GET
+def home(request):
+    overview = Publication.objects.current().overview().with_people().first()
+    uses = list(current_uses())
+    approved = [use for use in uses if use.approval == Approval.FDA_APPROVED]
+    off_label = [use for use in uses if use.approval != Approval.FDA_APPROVED]
+    context = {"approved": approved, "off_label_groups": group_by_category(off_label)}
+    if overview is None:
+        return render(request, "uses/home_empty.html", context)
+    return entry_page(request, overview, "uses/home.html", topics=list(current_topics()), **context)
+
+
+@require_GET
+def condition_list(request):
+    filterset = ConditionFilter(request.GET, queryset=current_uses())
+    paginator = Paginator(
+        filterset.qs if filterset.is_valid() else current_uses().none(), PAGE_SIZE
+    )
+    page_error = ""
+    page_number = request.GET.get("page", "1")
+    if not page_number.isdigit() or not 1 <= int(page_number) <= paginator.num_pages:
+        page_error = f"There is no page “{page_number}”: pages run from 1 to {paginator.num_pages}."
+        page_number = "1"
+    page = paginator.page(page_number)
+    valid = filterset.is_valid() and not page_error
+    return render(
+        request,
+        "uses/condition_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "page_error": page_error,
+            "query_string": filter_query_string(request),
+            "structured_data": jsonld.collection_page(
+                settings.SITE_URL, name="Uses of naltrexone", path=request.path, items=page
+            ),
+        },
+        status=200 if valid else 400,
+    )
+
+
+def filter_query_string(request) -> str:
+    """The current filters without the page number, for pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def published_or_moved(queryset, slug: str) -> tuple[Publication | None, str | None]:
+    """The current publication with this slug, or the new slug of an entry that had it before."""
+    publication = queryset.current().with_people().filter(slug=slug).first()
+    if publication is not None:
+        return publication, None
+    earlier = queryset.filter(slug=slug, is_current=False).order_by("-published_at").first()
+    current = earlier and Publication.objects.of_entry(earlier).current().first()
+    if current is None or current.slug == slug:
+        raise Http404("No published page has this address.")
+    return None, current.slug
+
+
+@require_GET
+def condition_detail(request, slug):
+    publication, moved_to = published_or_moved(Publication.objects.conditions(), slug)
+    if moved_to:
+        return redirect("uses:condition-detail", slug=moved_to, permanent=True)
+    related = current_uses().filter(category=publication.category).exclude(pk=publication.pk)
+    return entry_page(request, publication, "uses/condition_detail.html", related=related[:6])
+
+
+@require_GET
+def topic_detail(request, slug):
+    publication, moved_to = published_or_moved(Publication.objects.topics(), slug)
+    if moved_to:
+        return redirect("uses:topic-detail", slug=moved_to, permanent=True)
+    return entry_page(request, publication, "uses/topic_detail.html", topics=current_topics())
+
+
+@require_GET
+def source_list(request):
+    """Every source cited by a published use, with the uses citing it."""
+    sources: dict[str, dict] = {}
+    uses = Publication.objects.current().conditions().only("slug", "title", "snapshot", "kind")
+    for publication in uses:
+        for source in publication.content["sources"]:
+            entry = sources.setdefault(source["key"], {**source, "cited_by": []})
+            entry["cited_by"].append(publication)
+    ordered = sorted(sources.values(), key=lambda source: source["title"].lower())
+    return render(
+        request,
+        "uses/source_list.html",
+        {
+            "sources": ordered,
+            "structured_data": jsonld.web_page(
+                settings.SITE_URL, name="Sources", path=request.path, page_type="CollectionPage"
+            ),
+        },
+    )
+
+
+@require_GET
+def person_detail(request, slug):
+    person = get_object_or_404(Person, slug=slug)
+    published = Publication.objects.current().defer(*LIST_COLUMNS_ONLY)
+    return render(
+        request,
+        "uses/person_detail.html",
+        {
+            "person": person,
+            "authored": list(published.filter(author=person)),
+            "reviewed": list(published.filter(reviewer=person)),
+            "structured_data": jsonld.web_page(
+                settings.SITE_URL,
+                name=person.display_name,
+                path=request.path,
+                page_type="ProfilePage",
+            ),
+        },
+    )
+
+
+@require_GET
+def evidence_map(request):
+    uses = list(current_uses())
+    return render(
+        request,
+        "uses/evidence_map.html",
+        {
+            "grid": evidence_grid(uses),
+            "approved": [use for use in uses if use.approval == Approval.FDA_APPROVED],
+            "structured_data": jsonld.collection_page(
+                settings.SITE_URL, name="Evidence at a glance", path=request.path, items=uses
+            ),
+        },
+    )
+
+
+@require_GET
+def editorial_policy(request):
+    """Site-level text with no medical facts: a flat page that goes live when saved."""
+    page = get_object_or_404(FlatPage, url=EDITORIAL_POLICY_URL, sites=settings.SITE_ID)
+    return render(
+        request,
+        "flatpages/default.html",
+        {
+            "flatpage": page,
+            "structured_data": jsonld.web_page(
+                settings.SITE_URL, name=page.title, path=request.path
+            ),
+        },
+    )
+
+
+@require_GET
+def robots_txt(request):
+    return render(request, "robots.txt", content_type="text/plain")
