@@ -45,9 +45,7 @@ def test_publications_are_read_only_in_the_admin(admin_client, sample):
     assert Publication.objects.filter(pk=publication.pk).exists()
 
 
-@pytest.mark.parametrize(
-    "model", [Condition, *REGISTERED], ids=lambda m: m.__name__
-)
+@pytest.mark.parametrize("model", [Condition, *REGISTERED], ids=lambda m: m.__name__)
 def test_changelists_are_constant_in_queries(admin_client, reviewer, model):
     def queries_for_changelist():
         from django.db import connection
@@ -109,7 +107,12 @@ def test_source_autocomplete_finds_sources_for_the_evidence_form(admin_client):
     factories.make_source(title="Stanford fibromyalgia study")
     response = admin_client.get(
         reverse("admin:autocomplete"),
-        {"term": "stanford", "app_label": "uses", "model_name": "evidence", "field_name": "sources"},
+        {
+            "term": "stanford",
+            "app_label": "uses",
+            "model_name": "evidence",
+            "field_name": "sources",
+        },
     )
     assert response.status_code == 200
     assert response.json()["results"][0]["text"] == "Stanford fibromyalgia study"

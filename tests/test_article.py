@@ -18,7 +18,8 @@ USES = FDA_APPROVED | {
     "pain-disorders", "fibromyalgia", "chronic-pain", "nerve-pain", "rheumatoid-arthritis",
     "other-forms-of-arthritis", "depression", "anxiety", "autoimmune-diseases", "cancer",
     "multiple-sclerosis", "hashimotos-disease", "lupus", "crohns-disease", "lyme-disease",
-    "ulcerative-colitis", "parkinsons-disease", "chronic-fatigue-syndrome", "bipolar-disorder", "ocd",
+    "ulcerative-colitis", "parkinsons-disease", "chronic-fatigue-syndrome", "bipolar-disorder",
+    "ocd",
 }  # fmt: skip
 TOPICS = {
     "overview", "mechanism-of-action", "how-naltrexone-works", "how-long-it-takes",

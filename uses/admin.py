@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.db import models
-from django.db import models
 from django.db.models import Count, Max, Q
 
 from uses.forms import EvidenceForm
