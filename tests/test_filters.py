@@ -78,3 +78,9 @@ def test_the_list_is_paginated_and_keeps_filters_in_page_links(client, reviewer)
     assert "?approval=off_label&amp;page=2" in first.content.decode()
     second = client.get("/uses/?approval=off_label&page=2")
     assert len(second.context["page_obj"]) == 5
+
+
+def test_uses_are_listed_in_the_articles_order(client, reviewer):
+    for name, position in [("Later", 20), ("Earlier", 10), ("Middle", 15)]:
+        factories.make_published_condition(name=name, position=position, reviewer=reviewer)
+    assert titles(client.get("/uses/")) == ["Earlier", "Middle", "Later"]

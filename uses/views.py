@@ -18,11 +18,11 @@ EDITORIAL_POLICY_URL = "/editorial-policy/"
 
 
 def current_uses():
-    return Publication.objects.current().conditions().defer(*LIST_COLUMNS_ONLY)
+    return Publication.objects.current().conditions().in_article_order().defer(*LIST_COLUMNS_ONLY)
 
 
 def current_topics():
-    return Publication.objects.current().topics().defer(*LIST_COLUMNS_ONLY)
+    return Publication.objects.current().topics().in_article_order().defer(*LIST_COLUMNS_ONLY)
 
 
 def entry_page(request, publication: Publication, template: str, **context):
@@ -123,7 +123,12 @@ def topic_detail(request, slug):
 def source_list(request):
     """Every source cited by a published use, with the uses citing it."""
     sources: dict[str, dict] = {}
-    uses = Publication.objects.current().conditions().only("slug", "title", "snapshot", "kind")
+    uses = (
+        Publication.objects.current()
+        .conditions()
+        .in_article_order()
+        .only("slug", "title", "snapshot", "kind")
+    )
     for publication in uses:
         for source in publication.content["sources"]:
             entry = sources.setdefault(source["key"], {**source, "cited_by": []})
@@ -144,7 +149,7 @@ def source_list(request):
 @require_GET
 def person_detail(request, slug):
     person = get_object_or_404(Person, slug=slug)
-    published = Publication.objects.current().defer(*LIST_COLUMNS_ONLY)
+    published = Publication.objects.current().in_article_order().defer(*LIST_COLUMNS_ONLY)
     return render(
         request,
         "uses/person_detail.html",

@@ -32,6 +32,9 @@ class PublicationQuerySet(models.QuerySet):
         """Every publication of the same entry: its public review history."""
         return self.filter(condition_id=publication.condition_id, topic_id=publication.topic_id)
 
+    def in_article_order(self):
+        return self.order_by("position", "title")
+
     def with_people(self):
         return self.select_related("author", "reviewer")
 
