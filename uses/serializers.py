@@ -40,6 +40,7 @@ SNAPSHOT_DEFAULTS = {
     "position": 0,
 }
 EVIDENCE_DEFAULTS = {
+    "id": None,
     "claim": "",
     "design": StudyDesign.NONE,
     "certainty": Certainty.INSUFFICIENT,
@@ -117,6 +118,7 @@ def serialize_condition(condition: Condition) -> dict:
             sources.setdefault(source.key, source_data(source))
         evidence.append(
             {
+                "id": item.pk,
                 "claim": item.claim,
                 "design": item.design,
                 "certainty": item.certainty,
