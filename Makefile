@@ -27,6 +27,7 @@ install: $(STAMP)
 run: install
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py load_article --verbosity 0
+	$(PY) manage.py demo_accounts --verbosity 0
 	echo "Serving http://127.0.0.1:8000/ (admin at /admin/; stop with Ctrl+C)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 

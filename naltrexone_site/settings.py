@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.flatpages",
     "django.contrib.sitemaps",
     "django_filters",
+    "simple_history",
     "uses",
 ]
 
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -130,6 +132,10 @@ STORAGES = {
         )
     },
 }
+
+# History is kept for every working-copy change; reverting through it would bypass the
+# stale-form check, so editors restore old text by editing instead.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

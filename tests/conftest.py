@@ -43,3 +43,18 @@ def published_site(db, reviewer, editorial_policy):
         title="Mechanism of action", slug="mechanism-of-action", reviewer=reviewer
     )
     return {"overview": overview, "approved": approved, "off_label": off_label, "topic": topic}
+
+
+@pytest.fixture
+def editor(db):
+    return factories.make_user("Editors", username="edna")
+
+
+@pytest.fixture
+def medical_reviewer(db):
+    return factories.make_user("Medical reviewers", username="mara", person=True)
+
+
+@pytest.fixture
+def second_reviewer(db):
+    return factories.make_user("Medical reviewers", username="milo", person=True)

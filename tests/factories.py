@@ -86,3 +86,17 @@ def make_published_condition(*, reviewer: Person | None = None, evidence=1, **fi
 def make_published_topic(*, reviewer: Person | None = None, **fields):
     topic = make_topic(**fields)
     return topic, publish(entry=topic, reviewer=reviewer or make_person())
+
+
+def make_user(*groups: str, person: bool = False, **fields):
+    """A staff login in the given groups; with ``person``, a public reviewer profile too."""
+    from django.contrib.auth.models import Group, User
+
+    username = fields.pop("username", None) or unique("user")
+    fields.setdefault("email", f"{username}@example.com")
+    fields.setdefault("first_name", username.title())
+    user = User.objects.create_user(username=username, password="pw", is_staff=True, **fields)
+    user.groups.set(Group.objects.filter(name__in=groups))
+    if person:
+        make_person(name=f"Dr {username.title()}", credentials="MD", user=user)
+    return user

@@ -1,13 +1,19 @@
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import User
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
-from uses.models import Condition, Evidence, Publication
+from uses import review
+from uses.models import Condition, Evidence, Publication, Status, Submission, Topic
 
 pytestmark = pytest.mark.django_db
 
 REGISTERED = [model for model in admin.site._registry if model._meta.app_label == "uses"]
+ROLES = ["anonymous", "editor", "reviewer", "superuser"]
 
 
 def admin_url(model, view, *args):
@@ -15,97 +21,350 @@ def admin_url(model, view, *args):
 
 
 @pytest.fixture
-def sample(reviewer):
+def users(editor, medical_reviewer):
+    return {
+        "anonymous": None,
+        "editor": editor,
+        "reviewer": medical_reviewer,
+        "superuser": User.objects.create_superuser("root", "root@example.com", "pw"),
+    }
+
+
+@pytest.fixture
+def sample(reviewer, editor):
     condition, publication = factories.make_published_condition(reviewer=reviewer)
     topic, _ = factories.make_published_topic(reviewer=reviewer)
-    source = condition.evidence.get().sources.get()
+    submission = review.submit(entry=condition, user=editor)
     return {
         "Condition": condition,
         "Topic": topic,
-        "Source": source,
+        "Source": condition.evidence.get().sources.get(),
         "Person": reviewer,
         "Publication": publication,
+        "Submission": submission,
     }
 
 
-@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m.__name__)
-def test_every_admin_page_opens_for_a_superuser(admin_client, sample, model):
-    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
-    assert admin_client.get(admin_url(model, "changelist") + "?q=a").status_code == 200
-    obj = sample[model.__name__]
-    assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200
-    add = admin_client.get(admin_url(model, "add"))
-    assert add.status_code == (403 if model is Publication else 200)
+def login(client, users, role):
+    if users[role] is not None:
+        client.force_login(users[role])
+    return client
 
 
-def test_publications_are_read_only_in_the_admin(admin_client, sample):
-    publication = sample["Publication"]
-    response = admin_client.post(admin_url(Publication, "delete", publication.pk), {"post": "yes"})
-    assert response.status_code == 403
-    assert Publication.objects.filter(pk=publication.pk).exists()
+# Expected answers for GET pages: role -> status. 302 for anonymous is the login redirect.
+STAFF_ALL = {"anonymous": 302, "editor": 200, "reviewer": 200, "superuser": 200}
+WRITERS = {"anonymous": 302, "editor": 200, "reviewer": 403, "superuser": 200}
+ADMINS = {"anonymous": 302, "editor": 403, "reviewer": 403, "superuser": 200}
+NOBODY = {"anonymous": 302, "editor": 403, "reviewer": 403, "superuser": 403}
+
+GET_MATRIX = [
+    ("Condition", "changelist", STAFF_ALL),
+    ("Condition", "add", WRITERS),
+    ("Condition", "change", STAFF_ALL),
+    ("Condition", "history", STAFF_ALL),
+    ("Condition", "delete", NOBODY),  # published entries are never deleted
+    ("Topic", "changelist", STAFF_ALL),
+    ("Topic", "add", WRITERS),
+    ("Topic", "change", STAFF_ALL),
+    ("Topic", "delete", NOBODY),
+    ("Source", "changelist", STAFF_ALL),
+    ("Source", "add", WRITERS),
+    ("Source", "change", STAFF_ALL),
+    ("Source", "delete", ADMINS),
+    ("Person", "changelist", STAFF_ALL),
+    ("Person", "add", ADMINS),
+    ("Person", "change", STAFF_ALL),
+    ("Publication", "changelist", STAFF_ALL),
+    ("Publication", "add", NOBODY),
+    ("Publication", "delete", NOBODY),
+    ("Submission", "changelist", STAFF_ALL),
+    ("Submission", "review", STAFF_ALL),
+    ("Submission", "preview", STAFF_ALL),
+    ("Submission", "add", NOBODY),
+]
 
 
-@pytest.mark.parametrize("model", [Condition, *REGISTERED], ids=lambda m: m.__name__)
-def test_changelists_are_constant_in_queries(admin_client, reviewer, model):
-    def queries_for_changelist():
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("model_name", "view", "expected"), GET_MATRIX)
+def test_admin_page_permissions(client, users, sample, role, model_name, view, expected):
+    obj = sample[model_name]
+    args = [] if view in {"changelist", "add"} else [obj.pk]
+    response = login(client, users, role).get(admin_url(type(obj), view, *args))
+    assert response.status_code == expected[role]
+    if expected[role] == 302:
+        assert response["Location"].startswith("/admin/login/")
 
-        with CaptureQueriesContext(connection) as captured:
-            assert admin_client.get(admin_url(model, "changelist")).status_code == 200
-        return len(captured)
 
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_index_shows_the_queue_to_staff(client, users, sample, role):
+    response = login(client, users, role).get("/admin/")
+    if role == "anonymous":
+        assert response.status_code == 302
+        return
+    assert "1 submission waiting for review" in response.content.decode()
+
+
+def post_step(client, model, view, pk, **data):
+    return client.post(admin_url(model, view, pk), data)
+
+
+# Crafted POSTs: role -> whether the step may happen.
+POST_MATRIX = [
+    ("submit", {"editor": True, "reviewer": False, "superuser": True}),
+    ("withdraw", {"editor": True, "reviewer": False, "superuser": True}),
+    ("confirm", {"editor": False, "reviewer": True, "superuser": False}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("step", "allowed"), POST_MATRIX)
+def test_workflow_steps_are_permission_checked(client, users, reviewer, role, step, allowed):
+    condition, _ = factories.make_published_condition(reviewer=reviewer)
+    before = (Submission.objects.count(), Publication.objects.count())
+    response = post_step(
+        login(client, users, role), Condition, step, condition.pk, note="Why", comment="OK"
+    )
+    after = (Submission.objects.count(), Publication.objects.count())
+    if role == "anonymous":
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert after == before
+    elif allowed[role]:
+        assert response.status_code == 302
+        assert after != before
+    else:
+        # A superuser without a reviewer profile is refused by the service, not by permissions.
+        assert response.status_code in {302, 403}
+        assert after == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("decision", ["approve", "request_changes"])
+def test_decisions_are_permission_checked(client, users, sample, role, decision):
+    submission = sample["Submission"]
+    url = admin_url(Submission, "review", submission.pk)
+    response = login(client, users, role).post(url, {"decision": decision, "comment": "Fix it"})
+    submission.refresh_from_db()
+    if role in {"reviewer"}:
+        assert response.status_code == 302
+        assert submission.status != Status.PENDING
+    elif role == "superuser":
+        # Allowed to decide, but has no reviewer profile: approval is refused with a message.
+        assert response.status_code == 302
+        assert submission.status == (
+            Status.PENDING if decision == "approve" else Status.CHANGES_REQUESTED
+        )
+    else:
+        assert response.status_code in {302, 403}
+        assert submission.status == Status.PENDING
+
+
+@pytest.mark.parametrize("role", ["editor", "reviewer"])
+def test_crafted_changes_and_deletes_are_refused(client, users, sample, role):
+    condition = sample["Condition"]
+    client = login(client, users, role)
+    delete = client.post(admin_url(Condition, "delete", condition.pk), {"post": "yes"})
+    assert delete.status_code == 403
+    assert Condition.objects.filter(pk=condition.pk).exists()
+    if role == "reviewer":
+        change = client.post(admin_url(Condition, "change", condition.pk), {"name": "Hacked"})
+        assert change.status_code == 403
+        add = client.post(admin_url(Topic, "add"), {"title": "New", "slug": "new"})
+        assert add.status_code == 403
+    condition.refresh_from_db()
+    assert condition.name != "Hacked"
+
+
+def test_reviewers_cannot_submit_through_the_bulk_action(client, users, sample):
+    client = login(client, users, "reviewer")
+    condition = sample["Condition"]
+    response = client.post(
+        admin_url(Condition, "changelist"),
+        {"action": "submit_selected", "_selected_action": [condition.pk], "note": "x"},
+    )
+    assert response.status_code == 200
+    assert Submission.objects.count() == 1
+
+
+def test_editors_submit_several_entries_with_one_note(client, users, reviewer):
+    entries = [factories.make_published_condition(reviewer=reviewer)[0] for _ in range(3)]
+    client = login(client, users, "editor")
+    response = client.post(
+        admin_url(Condition, "changelist"),
+        {
+            "action": "submit_selected",
+            "_selected_action": [e.pk for e in entries],
+            "note": "Checked all",
+        },
+    )
+    assert response.status_code == 302
+    assert list(Submission.objects.values_list("note", flat=True)) == ["Checked all"] * 3
+
+
+def test_source_page_lists_citing_uses_and_submits_them_all(client, users, reviewer):
+    source = factories.make_source(title="Shared study")
+    entries = []
     for _ in range(2):
-        factories.make_published_condition(reviewer=reviewer, evidence=2)
-        factories.make_published_topic(reviewer=reviewer)
-    few = queries_for_changelist()
-    for _ in range(20):
-        factories.make_published_condition(reviewer=reviewer, evidence=2)
-        factories.make_published_topic(reviewer=reviewer)
-    assert queries_for_changelist() == few
+        condition = factories.make_condition()
+        factories.make_evidence(condition, sources=[source])
+        entries.append(condition)
+    client = login(client, users, "editor")
+    html = client.get(admin_url(type(source), "change", source.pk)).content.decode()
+    assert entries[0].name in html and "Submit all 2 for review" in html
+    response = client.post(reverse("admin:uses_source_submit_citing", args=[source.pk]))
+    assert response.status_code == 302
+    assert Submission.objects.pending().count() == 2
 
 
-def test_an_editor_adds_evidence_with_sources_on_the_condition_page(admin_client, reviewer):
+def test_the_change_form_shows_state_and_the_right_buttons(client, users, sample):
+    condition = sample["Condition"]
+    url = admin_url(Condition, "change", condition.pk)
+    editor_html = login(client, users, "editor").get(url).content.decode()
+    assert "In review" in editor_html
+    assert "Submit for review" in editor_html
+    assert "Confirm still accurate" not in editor_html
+    client.logout()
+    review.request_changes(
+        submission=sample["Submission"], reviewer=users["reviewer"], comment="Add a source"
+    )
+    reviewer_html = login(client, users, "reviewer").get(url).content.decode()
+    assert "Submit for review" not in reviewer_html
+    assert "Confirm still accurate" in reviewer_html
+    assert "Add a source" in reviewer_html
+    assert "Changes requested" in reviewer_html
+
+
+def test_the_review_page_shows_diff_checklist_preview_and_four_eyes(
+    client, users, reviewer, editor
+):
+    condition, _ = factories.make_published_condition(reviewer=reviewer, summary="Old words")
+    condition.summary = "New words"
+    condition.save()
+    factories.make_evidence(condition, claim="Unsourced claim", citation_needed=False)
+    submission = review.submit(entry=condition, user=users["reviewer"])
+    html = (
+        login(client, users, "reviewer")
+        .get(admin_url(Submission, "review", submission.pk))
+        .content.decode()
+    )
+    assert "<del>Old</del>" in html and "<ins>New</ins>" in html
+    assert "no source" in html
+    assert "Open the preview" in html
+    assert "You submitted this yourself" in html
+    assert "Approve and publish" in html and "Request changes" in html
+
+
+def test_the_preview_is_the_public_template_marked_and_not_indexed(client, users, sample):
+    submission = sample["Submission"]
+    response = login(client, users, "reviewer").get(admin_url(Submission, "preview", submission.pk))
+    html = response.content.decode()
+    assert "Preview, not published" in html
+    assert '<meta name="robots" content="noindex, nofollow">' in html
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+
+
+def test_an_editor_and_a_reviewer_complete_the_workflow_in_the_admin(
+    client, users, reviewer, django_capture_on_commit_callbacks
+):
+    condition, _ = factories.make_published_condition(reviewer=reviewer, slug="lupus")
+    editor_client = login(client, users, "editor")
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(admin_url(Condition, "submit", condition.pk), {"note": "Please review"})
+    submission = Submission.objects.get()
+    editor_client.logout()
+    reviewer_client = login(client, users, "reviewer")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reviewer_client.post(
+            admin_url(Submission, "review", submission.pk), {"decision": "approve"}
+        )
+    assert response.status_code == 302
+    assert Publication.objects.current().get(condition=condition).approved_by == users["reviewer"]
+    assert len(mail.outbox) == 2  # the reviewer on submission, the editor on approval
+
+
+def test_a_stale_form_is_refused_naming_who_saved_in_between(client, users, reviewer):
+    condition = factories.make_condition(name="Lupus", slug="lupus")
+    url = admin_url(Condition, "change", condition.pk)
+    editor_client = login(client, users, "editor")
+    form = editor_client.get(url).context["adminform"].form
+    data = change_form_data(form, condition)
+
+    other = factories.make_user("Editors", username="otto", first_name="Otto")
+    other_client = client_class()()
+    other_client.force_login(other)
+    first = other_client.post(url, {**data, "summary": "Otto's summary"})
+    assert first.status_code == 302
+
+    second = editor_client.post(url, {**data, "summary": "Edna's summary"})
+    assert second.status_code == 200
+    assert "Otto changed this use (condition)" in second.content.decode()
+    condition.refresh_from_db()
+    assert condition.summary == "Otto's summary"
+    assert condition.history.first().history_user == other
+
+
+def client_class():
+    from django.test import Client
+
+    return Client
+
+
+def change_form_data(form, condition) -> dict:
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "author": condition.author.pk,
+            "revision_seen": condition.revision,
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
+            "evidence-MIN_NUM_FORMS": "0",
+            "evidence-MAX_NUM_FORMS": "1000",
+        }
+    )
+    data.pop("id", None)
+    return data
+
+
+def test_an_editor_adds_evidence_with_sources_on_the_condition_page(client, users):
     condition = factories.make_condition(name="Lupus", slug="lupus")
     source = factories.make_source(title="Lupus study")
     url = admin_url(Condition, "change", condition.pk)
-    form = admin_client.get(url).context["adminform"].form
-    data = {
-        **{name: value for name, value in form.initial.items() if value is not None},
-        "author": condition.author.pk,
-        "evidence-TOTAL_FORMS": "2",
-        "evidence-INITIAL_FORMS": "0",
-        "evidence-MIN_NUM_FORMS": "0",
-        "evidence-MAX_NUM_FORMS": "1000",
-        "evidence-0-claim": "It can reverse the disease.",
-        "evidence-0-design": "observational",
-        "evidence-0-certainty": "low",
-        "evidence-0-direction": "benefit",
-        "evidence-0-cited_sources": [source.pk],
-        "evidence-0-position": "1",
-        "evidence-1-claim": "Trials are ongoing.",
-        "evidence-1-design": "none",
-        "evidence-1-certainty": "insufficient",
-        "evidence-1-direction": "unclear",
-        "evidence-1-position": "2",
-    }
-    data.pop("id", None)
-    response = admin_client.post(url, data)
+    client = login(client, users, "editor")
+    data = change_form_data(client.get(url).context["adminform"].form, condition)
+    data.update(
+        {
+            "evidence-TOTAL_FORMS": "2",
+            "evidence-0-claim": "It can reverse the disease.",
+            "evidence-0-design": "observational",
+            "evidence-0-certainty": "low",
+            "evidence-0-direction": "benefit",
+            "evidence-0-cited_sources": [source.pk],
+            "evidence-0-position": "1",
+            "evidence-1-claim": "Trials are ongoing.",
+            "evidence-1-design": "none",
+            "evidence-1-certainty": "insufficient",
+            "evidence-1-direction": "unclear",
+            "evidence-1-position": "2",
+        }
+    )
+    response = client.post(url, data)
     assert response.status_code == 200
     assert "tick “citation needed”" in response.content.decode()
     assert not Evidence.objects.exists()
 
     data["evidence-1-citation_needed"] = "on"
-    response = admin_client.post(url, data)
+    response = client.post(url, data)
     assert response.status_code == 302, response.context["errors"]
     first, second = Evidence.objects.order_by("position")
     assert list(first.sources.all()) == [source]
     assert second.citation_needed
+    assert condition.history.first().history_user == users["editor"]
 
 
-def test_source_autocomplete_finds_sources_for_the_evidence_form(admin_client):
+def test_source_autocomplete_finds_sources_for_the_evidence_form(client, users):
     factories.make_source(title="Stanford fibromyalgia study")
-    response = admin_client.get(
+    response = login(client, users, "editor").get(
         reverse("admin:autocomplete"),
         {
             "term": "stanford",
@@ -116,3 +375,31 @@ def test_source_autocomplete_finds_sources_for_the_evidence_form(admin_client):
     )
     assert response.status_code == 200
     assert response.json()["results"][0]["text"] == "Stanford fibromyalgia study"
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m.__name__)
+def test_changelists_are_constant_in_queries(admin_client, reviewer, editor, model):
+    def queries_for_changelist():
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+        return len(captured)
+
+    def grow(times):
+        for _ in range(times):
+            condition, _ = factories.make_published_condition(reviewer=reviewer, evidence=2)
+            factories.make_published_topic(reviewer=reviewer)
+            review.submit(entry=condition, user=editor)
+
+    grow(2)
+    few = queries_for_changelist()
+    grow(20)
+    assert queries_for_changelist() == few
+
+
+@pytest.mark.parametrize("state", [*review.STATE_LABELS, "overdue"])
+def test_changelists_filter_by_review_state(admin_client, reviewer, state):
+    factories.make_published_condition(reviewer=reviewer)
+    response = admin_client.get(admin_url(Condition, "changelist") + f"?state={state}")
+    assert response.status_code == 200
+    expected = 1 if state == review.PUBLISHED else 0
+    assert response.context["cl"].result_count == expected

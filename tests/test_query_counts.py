@@ -34,13 +34,13 @@ def build_site(uses: int, reviewer, editorial_policy):
 
 
 @pytest.mark.parametrize("uses", [3, 300])
-@pytest.mark.parametrize(("url", "queries"), EXPECTED_QUERIES.items())
 def test_public_pages_are_constant_in_queries(
-    client, django_assert_num_queries, reviewer, editorial_policy, uses, url, queries
+    client, django_assert_num_queries, reviewer, editorial_policy, uses
 ):
     build_site(uses, reviewer, editorial_policy)
     Site.objects.get_current()  # the framework caches the current site once per process
     assert Site.objects.get(pk=settings.SITE_ID)
-    with django_assert_num_queries(queries):
-        response = client.get(url)
-    assert response.status_code == 200
+    for url, queries in EXPECTED_QUERIES.items():
+        with django_assert_num_queries(queries):
+            response = client.get(url)
+        assert response.status_code == 200, url

@@ -16,7 +16,8 @@ class UpdatesFeed(Feed):
 
     def items(self):
         return (
-            Publication.objects.select_related("reviewer")
+            Publication.objects.of_public_entries()
+            .select_related("reviewer")
             .defer("snapshot", "search_text")
             .order_by("-published_at", "-pk")[: self.limit]
         )

@@ -4,6 +4,10 @@ A snapshot is the whole entry as JSON: its fields, its evidence items and the fu
 source it cites, so that a published page needs nothing from the working copy.
 """
 
+import hashlib
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 
 from uses.models import (
@@ -12,6 +16,7 @@ from uses.models import (
     Condition,
     Direction,
     Evidence,
+    EvidenceSource,
     Kind,
     Person,
     Source,
@@ -103,17 +108,26 @@ def condition_queryset():
         Prefetch(
             "evidence",
             queryset=Evidence.objects.prefetch_related(
-                Prefetch("sources", queryset=Source.objects.order_by("evidencesource__pk"))
+                Prefetch(
+                    "evidencesource_set", queryset=EvidenceSource.objects.select_related("source")
+                )
             ),
         )
     )
+
+
+def fingerprint(snapshot: dict) -> str:
+    """A hash that is equal for equal snapshots: has the entry changed since it was reviewed?"""
+    canonical = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def serialize_condition(condition: Condition) -> dict:
     sources: dict[str, dict] = {}
     evidence = []
     for item in condition.evidence.all():
-        cited = list(item.sources.all())
+        # Citations in the order they were made (EvidenceSource is ordered by pk).
+        cited = [citation.source for citation in item.evidencesource_set.all()]
         for source in cited:
             sources.setdefault(source.key, source_data(source))
         evidence.append(
@@ -222,5 +236,6 @@ def publication_columns(snapshot: dict) -> dict:
             else ""
         ),
         "position": content["position"],
+        "fingerprint": fingerprint(snapshot),
         "search_text": "\n".join(part for part in search_parts if part).lower(),
     }

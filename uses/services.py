@@ -37,6 +37,8 @@ def publish(
     published_at: datetime.datetime | None = None,
     reviewed_on: datetime.date | None = None,
     first_published_on: datetime.date | None = None,
+    submission=None,
+    withdrawn: bool = False,
 ) -> Publication:
     """Make ``snapshot`` (by default the entry as it is now) the entry's current publication.
 
@@ -60,6 +62,8 @@ def publish(
         **{entry_field: entry},
         **publication_columns(snapshot),
         is_current=True,
+        is_withdrawn=withdrawn,
+        submission=submission,
         schema_version=snapshot.get("schema", SCHEMA_VERSION),
         snapshot=snapshot,
         author=Person.objects.filter(slug=(snapshot.get("author") or {}).get("slug")).first(),

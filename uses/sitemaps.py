@@ -9,7 +9,7 @@ class PublicationSitemap(Sitemap):
 
     def items(self):
         return (
-            Publication.objects.current()
+            Publication.objects.public()
             .defer("snapshot", "search_text")
             .order_by("kind", "position", "pk")
         )

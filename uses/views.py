@@ -5,11 +5,12 @@ from django.contrib.flatpages.models import FlatPage
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from uses import jsonld
 from uses.filters import ConditionFilter
-from uses.models import Approval, Person, Publication
+from uses.models import Approval, Kind, Person, Publication
 from uses.presenters import evidence_grid, group_by_category, present
 
 PAGE_SIZE = 20
@@ -18,15 +19,27 @@ EDITORIAL_POLICY_URL = "/editorial-policy/"
 
 
 def current_uses():
-    return Publication.objects.current().conditions().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    return Publication.objects.public().conditions().in_article_order().defer(*LIST_COLUMNS_ONLY)
 
 
 def current_topics():
-    return Publication.objects.current().topics().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    return Publication.objects.public().topics().in_article_order().defer(*LIST_COLUMNS_ONLY)
+
+
+TEMPLATES = {
+    Kind.CONDITION: "uses/condition_detail.html",
+    Kind.TOPIC: "uses/topic_detail.html",
+    Kind.OVERVIEW: "uses/home.html",
+}
 
 
 def entry_page(request, publication: Publication, template: str, **context):
-    """The page of one published entry, with its review history and structured data."""
+    """The page of one published entry, with its review history and structured data.
+
+    A withdrawn entry answers 410 Gone: it was published once and has been taken down on purpose.
+    """
+    if publication.is_withdrawn and not context.get("preview"):
+        return render(request, "410.html", {"publication": publication}, status=410)
     content = present(publication)
     history = Publication.objects.of_entry(publication).select_related("reviewer")
     return render(
@@ -42,16 +55,22 @@ def entry_page(request, publication: Publication, template: str, **context):
     )
 
 
-@require_GET
-def home(request):
-    overview = Publication.objects.current().overview().with_people().first()
+def overview_context() -> dict:
+    """The lists of uses that the overview shows under the article's introduction."""
     uses = list(current_uses())
     approved = [use for use in uses if use.approval == Approval.FDA_APPROVED]
     off_label = [use for use in uses if use.approval != Approval.FDA_APPROVED]
-    context = {"approved": approved, "off_label_groups": group_by_category(off_label)}
+    return {"approved": approved, "off_label_groups": group_by_category(off_label)}
+
+
+@require_GET
+def home(request):
+    overview = Publication.objects.public().overview().with_people().first()
+    context = overview_context()
     if overview is None:
         return render(request, "uses/home_empty.html", context)
-    return entry_page(request, overview, "uses/home.html", topics=list(current_topics()), **context)
+    topics = list(current_topics())
+    return entry_page(request, overview, TEMPLATES[Kind.OVERVIEW], topics=topics, **context)
 
 
 @require_GET
@@ -108,7 +127,7 @@ def condition_detail(request, slug):
     if moved_to:
         return redirect("uses:condition-detail", slug=moved_to, permanent=True)
     related = current_uses().filter(category=publication.category).exclude(pk=publication.pk)
-    return entry_page(request, publication, "uses/condition_detail.html", related=related[:6])
+    return entry_page(request, publication, TEMPLATES[Kind.CONDITION], related=related[:6])
 
 
 @require_GET
@@ -116,7 +135,7 @@ def topic_detail(request, slug):
     publication, moved_to = published_or_moved(Publication.objects.topics(), slug)
     if moved_to:
         return redirect("uses:topic-detail", slug=moved_to, permanent=True)
-    return entry_page(request, publication, "uses/topic_detail.html", topics=current_topics())
+    return entry_page(request, publication, TEMPLATES[Kind.TOPIC], topics=current_topics())
 
 
 @require_GET
@@ -124,7 +143,7 @@ def source_list(request):
     """Every source cited by a published use, with the uses citing it."""
     sources: dict[str, dict] = {}
     uses = (
-        Publication.objects.current()
+        Publication.objects.public()
         .conditions()
         .in_article_order()
         .only("slug", "title", "snapshot", "kind")
@@ -149,7 +168,7 @@ def source_list(request):
 @require_GET
 def person_detail(request, slug):
     person = get_object_or_404(Person, slug=slug)
-    published = Publication.objects.current().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    published = Publication.objects.public().in_article_order().defer(*LIST_COLUMNS_ONLY)
     return render(
         request,
         "uses/person_detail.html",
@@ -202,3 +221,40 @@ def editorial_policy(request):
 @require_GET
 def robots_txt(request):
     return render(request, "robots.txt", content_type="text/plain")
+
+
+def preview_page(request, *, submission, reviewer: Person | None):
+    """A submission rendered with the public templates, as it would look once approved.
+
+    Staff only (the admin view that calls this checks), marked as a preview and never indexed.
+    """
+    from uses.serializers import publication_columns
+    from uses.services import add_months
+
+    snapshot = submission.snapshot
+    today = timezone.localdate()
+    current = Publication.objects.of_entry_key(submission).current().first()
+    columns = publication_columns(snapshot)
+    publication = Publication(
+        **columns,
+        condition_id=submission.condition_id,
+        topic_id=submission.topic_id,
+        snapshot=snapshot,
+        is_withdrawn=submission.action == "withdraw",
+        reviewer=reviewer or Person(name="(the approving reviewer)", slug="reviewer"),
+        published_at=timezone.now(),
+        reviewed_on=today,
+        first_published_on=current.first_published_on if current else today,
+        next_review_due=add_months(today, snapshot.get("review_interval_months", 12)),
+    )
+    extra = {}
+    if columns["kind"] == Kind.CONDITION:
+        extra["related"] = current_uses().filter(category=columns["category"])[:6]
+    elif columns["kind"] == Kind.TOPIC:
+        extra["topics"] = current_topics()
+    else:
+        extra.update(overview_context(), topics=list(current_topics()))
+    response = entry_page(request, publication, TEMPLATES[columns["kind"]], preview=True, **extra)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response

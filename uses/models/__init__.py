@@ -9,8 +9,10 @@ from .choices import (
 )
 from .content import Condition, Evidence, EvidenceSource, Person, Source, Topic
 from .publishing import Kind, Publication
+from .review import Action, Status, Submission
 
 __all__ = [
+    "Action",
     "Approval",
     "Category",
     "Certainty",
@@ -24,6 +26,8 @@ __all__ = [
     "Regimen",
     "Source",
     "SourceKind",
+    "Status",
     "StudyDesign",
+    "Submission",
     "Topic",
 ]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from uses.validators import validate_doi, validate_pmid, validate_trial_id
 
@@ -22,7 +23,20 @@ REVIEW_INTERVAL_HELP = (
 )
 
 
-class Person(models.Model):
+class Revisioned(models.Model):
+    """A row that counts its saves, so that a form opened before someone else's save is refused."""
+
+    revision = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.revision += 1
+        super().save(*args, **kwargs)
+
+
+class Person(Revisioned):
     """An author or medical reviewer. Bios are site-level text: they go live when saved."""
 
     name = models.CharField(max_length=120, help_text="Full name as it appears in bylines.")
@@ -42,6 +56,7 @@ class Person(models.Model):
         related_name="person",
         help_text="The login this person uses, so that their reviews carry their public name.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -59,7 +74,7 @@ class Person(models.Model):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
 
-class Source(models.Model):
+class Source(Revisioned):
     """A citation. A source the article only mentions is recorded as such, with no made-up ids."""
 
     key = models.SlugField(
@@ -103,6 +118,7 @@ class Source(models.Model):
     note = models.TextField(
         blank=True, help_text="What the article says about this source, or an editor's note."
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title"]
@@ -122,7 +138,7 @@ class Source(models.Model):
         return self.title
 
 
-class ReviewedEntry(models.Model):
+class ReviewedEntry(Revisioned):
     """Fields shared by the two kinds of entry that go through medical review."""
 
     slug = models.SlugField(
@@ -144,6 +160,11 @@ class ReviewedEntry(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def entry_key(self) -> str:
+        """Names the entry in submissions and publications: "condition:12" or "topic:3"."""
+        return f"{self._meta.model_name}:{self.pk}"
 
 
 class Condition(ReviewedEntry):
@@ -168,6 +189,7 @@ class Condition(ReviewedEntry):
     injection = models.BooleanField(default=False, help_text="Extended-release injection (shot).")
     implant = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the article.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "name"]
@@ -184,6 +206,23 @@ class Condition(ReviewedEntry):
     def formulations(self) -> list[str]:
         fields = ("oral", "injection", "implant")
         return [self._meta.get_field(f).verbose_name for f in fields if getattr(self, f)]
+
+
+class EvidenceSource(models.Model):
+    """A citation of a source by an evidence item. Cited sources cannot be deleted."""
+
+    evidence = models.ForeignKey("uses.Evidence", on_delete=models.CASCADE)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "citation"
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "source"], name="unique_citation"),
+        ]
+
+    def __str__(self):
+        return f"{self.evidence} → {self.source}"
 
 
 class Evidence(models.Model):
@@ -211,12 +250,13 @@ class Evidence(models.Model):
         help_text="The words in the text that justify the design and certainty chosen.",
     )
     sources = models.ManyToManyField(
-        Source, through="EvidenceSource", related_name="evidence", blank=True
+        Source, through=EvidenceSource, related_name="evidence", blank=True
     )
     citation_needed = models.BooleanField(
         default=False, help_text="Tick when no source supports this claim yet."
     )
     position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
         ordering = ["condition", "position", "pk"]
@@ -225,23 +265,6 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.claim[:80]
-
-
-class EvidenceSource(models.Model):
-    """A citation of a source by an evidence item. Cited sources cannot be deleted."""
-
-    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT)
-
-    class Meta:
-        ordering = ["pk"]
-        verbose_name = "citation"
-        constraints = [
-            models.UniqueConstraint(fields=["evidence", "source"], name="unique_citation"),
-        ]
-
-    def __str__(self):
-        return f"{self.evidence} → {self.source}"
 
 
 class Topic(ReviewedEntry):
@@ -254,6 +277,7 @@ class Topic(ReviewedEntry):
         help_text="The overview is the home page: the article's title and introduction.",
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the article.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "title"]

@@ -17,7 +17,12 @@ class Kind(models.TextChoices):
 
 class PublicationQuerySet(models.QuerySet):
     def current(self):
+        """Each entry's current publication, withdrawn ones included."""
         return self.filter(is_current=True)
+
+    def public(self):
+        """What the public sees: current publications that are not withdrawals."""
+        return self.current().filter(is_withdrawn=False)
 
     def conditions(self):
         return self.filter(kind=Kind.CONDITION)
@@ -30,7 +35,19 @@ class PublicationQuerySet(models.QuerySet):
 
     def of_entry(self, publication: "Publication"):
         """Every publication of the same entry: its public review history."""
-        return self.filter(condition_id=publication.condition_id, topic_id=publication.topic_id)
+        return self.of_entry_key(publication)
+
+    def of_entry_key(self, obj):
+        """Publications of the entry that ``obj`` (a publication or submission) belongs to."""
+        return self.filter(condition_id=obj.condition_id, topic_id=obj.topic_id)
+
+    def of_public_entries(self):
+        """Publications (current or past) of entries the public may still see."""
+        public = Publication.objects.public()
+        return self.filter(
+            Q(condition__in=public.conditions().values("condition"))
+            | Q(topic__in=public.exclude(kind=Kind.CONDITION).values("topic"))
+        )
 
     def in_article_order(self):
         return self.order_by("position", "title")
@@ -50,8 +67,20 @@ class Publication(models.Model):
         Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="publications"
     )
     is_current = models.BooleanField(default=True)
+    is_withdrawn = models.BooleanField(
+        default=False, help_text="A withdrawal: the page answers 410 Gone and leaves every list."
+    )
+    submission = models.OneToOneField(
+        "uses.Submission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="publication",
+        help_text="The approved submission; empty for the source article's own review.",
+    )
     schema_version = models.PositiveSmallIntegerField()
     snapshot = models.JSONField(help_text="The entry exactly as it was reviewed.")
+    fingerprint = models.CharField(max_length=64, help_text="Hash of the snapshot.")
 
     # Columns extracted from the snapshot once, at publication, for lists, filters and search.
     slug = models.SlugField(max_length=120)

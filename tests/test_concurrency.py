@@ -1,0 +1,50 @@
+"""Of two concurrent approvals of one entry exactly one wins (needs a database with row locks)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from tests import factories
+from uses import review
+from uses.models import Publication, Status
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locks need PostgreSQL (CI runs it)"
+    ),
+]
+
+
+def test_two_concurrent_approvals_of_one_submission_exactly_one_wins():
+    condition, _ = factories.make_published_condition()
+    editor = factories.make_user("Editors")
+    reviewers = [factories.make_user("Medical reviewers", person=True) for _ in range(2)]
+    submission = review.submit(entry=condition, user=editor)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def approve_as(user):
+        try:
+            barrier.wait(timeout=10)
+            review.approve(submission=submission, reviewer=user)
+            outcomes.append("approved")
+        except review.ReviewError as error:
+            outcomes.append(str(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=approve_as, args=[user]) for user in reviewers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(outcomes) == 2
+    assert outcomes.count("approved") == 1
+    assert "no longer waiting for review" in next(o for o in outcomes if o != "approved")
+    submission.refresh_from_db()
+    assert submission.status == Status.APPROVED
+    assert Publication.objects.current().filter(condition=condition).count() == 1
+    assert Publication.objects.filter(condition=condition).count() == 2

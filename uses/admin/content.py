@@ -1,0 +1,234 @@
+"""The working copy in the admin: editors change entries here; nothing here is public."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, Max, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+from simple_history.admin import SimpleHistoryAdmin
+
+from uses import review
+from uses.forms import EvidenceForm
+from uses.models import Condition, Evidence, Person, Publication, Source, Topic
+
+from .conflicts import ConflictCheckingForm
+from .entries import SUBMIT_PERMISSION, ReviewedEntryAdmin, StateFilter
+
+
+class PublishedOnMixin:
+    """A "published" column from one annotation, so changelists stay constant in queries."""
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                current_published_at=Max(
+                    "publications__published_at", filter=Q(publications__is_current=True)
+                )
+            )
+        )
+
+    @admin.display(description="published", ordering="current_published_at")
+    def published(self, obj):
+        return obj.current_published_at or "Never"
+
+
+class EvidenceInline(admin.StackedInline):
+    model = Evidence
+    form = EvidenceForm
+    extra = 0
+    ordering = ["position", "pk"]
+    verbose_name = "evidence item (one claim)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("sources")
+
+
+@admin.register(Condition)
+class ConditionAdmin(PublishedOnMixin, ReviewedEntryAdmin):
+    list_display = [
+        "name", "category", "approval", "regimen", "evidence_count", "review_state", "published",
+    ]  # fmt: skip
+    ordering = ["position", "name"]
+    list_filter = [StateFilter, "approval", "category", "regimen"]
+    search_fields = ["name", "slug", "summary", "article_heading"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["author"]
+    list_select_related = ["author"]
+    inlines = [EvidenceInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "article_heading",
+                    "category",
+                    "position",
+                    "revision_seen",
+                ]
+            },
+        ),
+        (
+            "Approval and dosing",
+            {"fields": ["approval", "regimen", "oral", "injection", "implant"]},
+        ),
+        ("Text", {"fields": ["summary", "body", "author"]}),
+        ("Review", {"fields": ["review_interval_months"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).annotate(evidence_total=Count("evidence", distinct=True))
+        )
+
+    @admin.display(description="evidence items", ordering="evidence_total")
+    def evidence_count(self, obj):
+        return obj.evidence_total
+
+
+@admin.register(Topic)
+class TopicAdmin(PublishedOnMixin, ReviewedEntryAdmin):
+    list_display = ["title", "is_overview", "position", "author", "review_state", "published"]
+    ordering = ["position", "title"]
+    list_filter = [StateFilter, "is_overview"]
+    search_fields = ["title", "slug", "summary", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["author"]
+    list_select_related = ["author"]
+    fields = [
+        "title", "slug", "is_overview", "position", "summary", "body", "author",
+        "review_interval_months", "revision_seen",
+    ]  # fmt: skip
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    form = ConflictCheckingForm
+    list_display = ["title", "key", "kind", "year", "mentioned_only", "citations"]
+    ordering = ["title"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_filter = ["kind", "mentioned_only", "year"]
+    search_fields = ["title", "key", "authors", "publisher", "doi", "pmid", "trial_id"]
+    readonly_fields = ["cited_by"]
+    change_form_template = "admin/uses/source_change_form.html"
+    fieldsets = [
+        (
+            None,
+            {"fields": ["key", "title", "authors", "publisher", "year", "kind", "revision_seen"]},
+        ),
+        ("Where to find it", {"fields": ["url", "doi", "pmid", "trial_id"]}),
+        ("Provenance", {"fields": ["mentioned_only", "note"]}),
+        ("Where it is cited", {"fields": ["cited_by"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).annotate(citation_total=Count("evidence", distinct=True))
+        )
+
+    @admin.display(description="cited by (claims)", ordering="citation_total")
+    def citations(self, obj):
+        return obj.citation_total
+
+    @staticmethod
+    def citing_entries(source):
+        return Condition.objects.filter(evidence__sources=source).distinct().order_by("name")
+
+    @admin.display(description="uses citing this source")
+    def cited_by(self, obj):
+        entries = list(self.citing_entries(obj)) if obj.pk else []
+        if not entries:
+            return "Not cited by any use."
+        states = review.entry_states(entries)
+        return format_html(
+            "<ul>{}</ul><p>Editing this source changes no public page until these uses are "
+            "approved again.</p>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>: {}</li>',
+                (
+                    (reverse("admin:uses_condition_change", args=[e.pk]), e, states[e.pk].label)
+                    for e in entries
+                ),
+            ),
+        )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/submit-citing/",
+                wrap(require_POST(self.submit_citing_view)),
+                name="uses_source_submit_citing",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        source = self.get_object(request, object_id)
+        context = {**(extra_context or {})}
+        if source is not None:
+            context["citing_count"] = self.citing_entries(source).count()
+            context["can_submit"] = request.user.has_perm(
+                SUBMIT_PERMISSION
+            ) and request.user.has_perm("uses.change_condition")
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def submit_citing_view(self, request, pk):
+        source = get_object_or_404(Source, pk=pk)
+        if not (
+            request.user.has_perm(SUBMIT_PERMISSION)
+            and request.user.has_perm("uses.change_condition")
+        ):
+            raise PermissionDenied
+        note = request.POST.get("note", "")[:2000] or f"Updated source: {source.title}"
+        entries = list(self.citing_entries(source))
+        for entry in entries:
+            review.submit(entry=entry, user=request.user, note=note)
+        self.message_user(
+            request,
+            f"{len(entries)} use(s) citing “{source}” were submitted for review.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:uses_source_change", args=[pk]))
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    form = ConflictCheckingForm
+    list_display = ["name", "credentials", "role", "user"]
+    search_fields = ["name", "credentials", "role"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    fields = ["name", "slug", "credentials", "role", "bio", "user", "revision_seen"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    """The published record, read only: it changes only through review."""
+
+    list_display = [
+        "title", "kind", "is_current", "is_withdrawn", "reviewer", "reviewed_on", "published_at",
+    ]  # fmt: skip
+    list_filter = ["kind", "is_current", "is_withdrawn", "category", "approval"]
+    search_fields = ["title", "slug", "change_note"]
+    list_select_related = ["reviewer"]
+    date_hierarchy = "published_at"
+    exclude = ["snapshot", "search_text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,168 @@
+"""The review queue and the review page, where medical reviewers approve or send back changes."""
+
+from csp.constants import SELF
+from csp.decorators import csp_replace, csp_update
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from uses import review
+from uses.models import Status, Submission
+from uses.review_checks import checklist, diff_snapshots
+from uses.views import preview_page
+
+from .entries import REVIEW_PERMISSION
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """Pending submissions by default: the queue is what waits for a decision."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            (None, "Waiting for review"),
+            *[choice for choice in Status.choices if choice[0] != Status.PENDING],
+            ("all", "All"),
+        ]
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}, [])
+                if value
+                else changelist.get_query_string(remove=[self.parameter_name]),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "all":
+            return queryset
+        return queryset.filter(status=value or Status.PENDING)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["title_link", "action", "submitted_by", "age", "note", "status", "decided_by"]
+    list_display_links = None
+    list_filter = [QueueFilter, "action"]
+    list_select_related = ["submitted_by", "decided_by"]
+    search_fields = ["title", "note", "comment"]
+    ordering = ["submitted_at", "pk"]
+
+    @admin.display(description="entry", ordering="title")
+    def title_link(self, obj):
+        from django.utils.html import format_html
+
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:uses_submission_review", args=[obj.pk]), obj.title
+        )
+
+    @admin.display(description="waiting", ordering="submitted_at")
+    def age(self, obj):
+        return f"{timesince(obj.submitted_at, timezone.now())}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/review/", wrap(self.review_view), name="uses_submission_review"),
+            path("<int:pk>/preview/", wrap(self.preview_view), name="uses_submission_preview"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:uses_submission_review", args=[object_id]))
+
+    def submission_or_denied(self, request, pk) -> Submission:
+        submission = get_object_or_404(
+            Submission.objects.select_related("submitted_by", "decided_by", "condition", "topic"),
+            pk=pk,
+        )
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
+        return submission
+
+    @csp_update({"frame-src": [SELF]})
+    def review_view(self, request, pk):
+        submission = self.submission_or_denied(request, pk)
+        if request.method == "POST":
+            return self.decide(request, submission)
+        entry = submission.entry
+        current = review.current_publication(entry)
+        can_review = request.user.has_perm(REVIEW_PERMISSION)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Review: {submission.title}",
+            "subtitle": None,
+            "submission": submission,
+            "entry": entry,
+            "entry_url": reverse(f"admin:uses_{entry._meta.model_name}_change", args=[entry.pk]),
+            "current": current,
+            "diff": diff_snapshots(current.snapshot if current else None, submission.snapshot),
+            "checks": checklist(submission.snapshot),
+            "state": review.entry_state(entry),
+            "can_review": can_review and submission.is_pending,
+            "four_eyes": review.four_eyes_problem(submission=submission, user=request.user)
+            if can_review and submission.is_pending
+            else "",
+            "history": Submission.objects.for_entry(entry)
+            .exclude(pk=submission.pk)
+            .select_related("submitted_by", "decided_by")
+            .order_by("-submitted_at"),
+        }
+        return TemplateResponse(request, "admin/uses/submission_review.html", context)
+
+    def decide(self, request, submission):
+        if not request.user.has_perm(REVIEW_PERMISSION):
+            raise PermissionDenied
+        decision = request.POST.get("decision")
+        comment = request.POST.get("comment", "")[:4000]
+        url = reverse("admin:uses_submission_review", args=[submission.pk])
+        try:
+            if decision == "approve":
+                publication = review.approve(
+                    submission=submission, reviewer=request.user, comment=comment
+                )
+                message = (
+                    f"Approved. “{submission.title}” is withdrawn from the public site."
+                    if publication.is_withdrawn
+                    else f"Approved. The public page of “{submission.title}” shows it now."
+                )
+            elif decision == "request_changes":
+                review.request_changes(
+                    submission=submission, reviewer=request.user, comment=comment
+                )
+                message = "Changes requested. The editor has been told what to change."
+            else:
+                raise review.ReviewError("Choose “Approve and publish” or “Request changes”.")
+        except review.ReviewError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(url)
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:uses_submission_changelist"))
+
+    @csp_replace({"frame-ancestors": [SELF]})
+    @xframe_options_sameorigin
+    def preview_view(self, request, pk):
+        submission = self.submission_or_denied(request, pk)
+        reviewer = review.Person.objects.filter(user=request.user).first()
+        return preview_page(request, submission=submission, reviewer=reviewer)

@@ -1,0 +1,109 @@
+"""Submissions: an entry's frozen snapshot waiting for, or decided by, a medical reviewer."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .content import Condition, Topic
+
+
+class Action(models.TextChoices):
+    PUBLISH = "publish", "Publish"
+    WITHDRAW = "withdraw", "Withdraw"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    SUPERSEDED = "superseded", "Superseded by a later submission"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Status.PENDING)
+
+    def for_entry(self, entry: Condition | Topic):
+        return self.filter(**{entry._meta.model_name: entry})
+
+
+class Submission(models.Model):
+    """What an editor asked a reviewer to approve, frozen at the moment of asking."""
+
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="submissions"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="submissions"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.PUBLISH)
+    snapshot = models.JSONField(help_text="The entry exactly as it was submitted.")
+    fingerprint = models.CharField(max_length=64, help_text="Hash of the snapshot.")
+    title = models.CharField(max_length=200)
+    note = models.TextField("note to the reviewer", blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField("reviewer's comment", blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = "submission"
+        get_latest_by = "submitted_at"
+        permissions = [
+            ("submit_entry", "Can submit entries for review"),
+            ("review_submission", "Can approve or send back submissions"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(condition__isnull=False, topic__isnull=True)
+                | Q(condition__isnull=True, topic__isnull=False),
+                name="submission_has_one_entry",
+            ),
+            models.UniqueConstraint(
+                fields=["condition"],
+                condition=Q(status=Status.PENDING),
+                name="one_pending_submission_per_condition",
+            ),
+            models.UniqueConstraint(
+                fields=["topic"],
+                condition=Q(status=Status.PENDING),
+                name="one_pending_submission_per_topic",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("submitted_by")),
+                name="four_eyes_decider_is_not_submitter",
+                violation_error_message="Nobody may decide on their own submission.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.PENDING)
+                | Q(status=Status.SUPERSEDED)
+                | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="decision_names_who_and_when",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="submission_queue")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} “{self.title}” ({self.submitted_at:%Y-%m-%d})"
+
+    @property
+    def entry(self) -> Condition | Topic:
+        return self.condition or self.topic
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == Status.PENDING

@@ -1,0 +1,45 @@
+"""The two roles of the review workflow and exactly what each may do (least privilege).
+
+Used by the data migration that creates the groups, and by the tests that check them.
+"""
+
+WORKING_COPY = ["condition", "evidence", "topic", "source"]
+
+ROLE_PERMISSIONS = {
+    # Editors change the working copy and ask for review. They delete nothing but evidence
+    # items (removing a claim is a change that is reviewed like any other).
+    "Editors": [
+        *(f"{action}_{model}" for model in WORKING_COPY for action in ("add", "change", "view")),
+        "delete_evidence",
+        "view_person",
+        "view_publication",
+        "view_submission",
+        "submit_entry",
+    ],
+    # Medical reviewers read everything and decide; they change nothing in the working copy.
+    "Medical reviewers": [
+        *(f"view_{model}" for model in [*WORKING_COPY, "person", "publication", "submission"]),
+        "review_submission",
+    ],
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the groups and give them exactly their permissions (and no others)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = Permission.objects.filter(
+            content_type__app_label="uses", codename__in=codenames
+        )
+        if permissions.count() != len(set(codenames)):
+            missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+            raise RuntimeError(f"Unknown permissions for {name}: {sorted(missing)}")
+        group.permissions.set(permissions)
