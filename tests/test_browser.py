@@ -1,0 +1,145 @@
+"""What only a browser proves: the admin review flow end to end, and keyboard reachability.
+
+Playwright drives Debian's Chromium at /usr/bin/chromium; it never downloads a browser.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium's own background traffic is refused on this closed network; keep it quiet.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts, violations = [], []
+
+    def open_page():
+        context = browser.new_context()
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert violations == [], "the strict CSP blocked something the pages need"
+
+
+def log_in(page, base_url, username):
+    page.goto(f"{base_url}/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/admin/")
+
+
+def test_editor_submits_and_reviewer_approves_in_a_real_browser(live_server, new_page):
+    from uses.roles import sync_roles
+
+    sync_roles(__import__("django.apps", fromlist=["apps"]).apps)
+    reviewer_person = factories.make_person(name="Article Reviewer", credentials="APRN")
+    condition, _ = factories.make_published_condition(
+        name="Fibromyalgia", slug="fibromyalgia", reviewer=reviewer_person
+    )
+    factories.make_user("Editors", username="edna")
+    factories.make_user("Medical reviewers", username="mara", person=True)
+    public_url = f"{live_server.url}/uses/fibromyalgia/"
+
+    # The editor changes the summary and submits it with a note.
+    editor = new_page()
+    log_in(editor, live_server.url, "edna")
+    editor.goto(f"{live_server.url}/admin/uses/condition/{condition.pk}/change/")
+    editor.get_by_label("Summary:").fill("Stanford studies found benefit for pain and fatigue.")
+    editor.get_by_role("button", name="Save and continue editing").click()
+    editor.wait_for_selector("text=was changed successfully")
+    assert editor.get_by_text("Published, with unpublished changes").is_visible()
+    editor.get_by_label("Note to the reviewer (optional)").fill("Shorter summary")
+    editor.get_by_role("button", name="Submit for review").click()
+    editor.wait_for_selector("text=was submitted for review")
+    assert editor.get_by_text("In review").first.is_visible()
+
+    # The public page has not changed.
+    reader = new_page()
+    reader.goto(public_url)
+    assert "Stanford studies found benefit" not in reader.content()
+
+    # A medical reviewer finds it in the queue, reads the diff and the preview, and approves.
+    reviewer = new_page()
+    log_in(reviewer, live_server.url, "mara")
+    reviewer.get_by_role("link", name=re.compile("1 submission waiting for review")).click()
+    reviewer.get_by_role("link", name="Fibromyalgia").click()
+    reviewer.wait_for_selector("text=Changes against the published version")
+    assert reviewer.locator(".diff ins, ins").first.is_visible()
+    preview = reviewer.frame_locator("iframe.preview-frame")
+    assert preview.get_by_text("Preview, not published").is_visible()
+    reviewer.get_by_role("button", name="Approve and publish").click()
+    reviewer.wait_for_selector("text=Approved.")
+
+    # The public page now shows the change and who reviewed it.
+    reader.goto(public_url)
+    html = reader.content()
+    assert "Stanford studies found benefit for pain and fatigue." in html
+    assert "Dr Mara, MD" in reader.locator(".byline").inner_text()
+
+
+def test_public_pages_are_keyboard_reachable(live_server, new_page):
+    factories.make_published_condition(name="Lupus", slug="lupus")
+    page = new_page()
+    page.goto(f"{live_server.url}/uses/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    focused = set()
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        focused.add(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent")
+        )
+    assert "id_q" in focused and "Show uses" in focused and "Lupus" in focused
