@@ -4,6 +4,18 @@ from tests import factories
 
 
 @pytest.fixture
+def migrated_data(transactional_db):
+    """What migrations create (the site, the roles), for tests that run after a flush."""
+    from django.apps import apps
+
+    from uses.apps import sync_site
+    from uses.roles import sync_roles
+
+    sync_site(sender=None)
+    sync_roles(apps)
+
+
+@pytest.fixture
 def reviewer(db):
     return factories.make_person(name="Rita Reviewer", slug="rita-reviewer", credentials="RN")
 

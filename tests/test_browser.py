@@ -25,7 +25,8 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migrated_data"),
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)"
     ),
@@ -80,9 +81,6 @@ def log_in(page, base_url, username):
 
 
 def test_editor_submits_and_reviewer_approves_in_a_real_browser(live_server, new_page):
-    from uses.roles import sync_roles
-
-    sync_roles(__import__("django.apps", fromlist=["apps"]).apps)
     reviewer_person = factories.make_person(name="Article Reviewer", credentials="APRN")
     condition, _ = factories.make_published_condition(
         name="Fibromyalgia", slug="fibromyalgia", reviewer=reviewer_person
