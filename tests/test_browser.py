@@ -113,7 +113,7 @@ def test_editor_submits_and_reviewer_approves_in_a_real_browser(live_server, new
     reviewer.get_by_role("link", name=re.compile("1 submission waiting for review")).click()
     reviewer.get_by_role("link", name="Fibromyalgia").click()
     reviewer.wait_for_selector("text=Changes against the published version")
-    assert reviewer.locator(".diff ins, ins").first.is_visible()
+    assert reviewer.locator(".review-diff ins").first.is_visible()
     preview = reviewer.frame_locator("iframe.preview-frame")
     assert preview.get_by_text("Preview, not published").is_visible()
     reviewer.get_by_role("button", name="Approve and publish").click()

@@ -1,3 +1,9 @@
 """The admin: the working copy (content.py) and the review workflow (review.py)."""
 
+from django.contrib import admin
+
 from . import content, review  # noqa: F401 - importing registers the admin classes
+
+admin.site.site_header = "Naltrexone uses: editorial admin"
+admin.site.site_title = "Naltrexone uses admin"
+admin.site.index_title = "Working copy and medical review"
