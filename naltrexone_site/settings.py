@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.flatpages",
     "django.contrib.sitemaps",
     "django_filters",
+    "import_export",
     "simple_history",
     "uses",
 ]
@@ -100,6 +101,25 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# An uploaded import waits between its preview and its confirmation in the database, so that any
+# app server can confirm what another one previewed (migration 0003 creates the table).
+IMPORT_CACHE_TABLE = "uses_pending_import"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "imports": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": IMPORT_CACHE_TABLE,
+        "TIMEOUT": 60 * 60 * 24,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "uses.resources.PendingImportStorage"
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_MAX_UPLOAD_BYTES = int(
+    os.environ.get("DJANGO_IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -126,7 +126,7 @@ def serialize_condition(condition: Condition) -> dict:
     sources: dict[str, dict] = {}
     evidence = []
     for item in condition.evidence.all():
-        # Citations in the order they were made (EvidenceSource is ordered by pk).
+        # Citations in their canonical order (EvidenceSource is ordered by source key).
         cited = [citation.source for citation in item.evidencesource_set.all()]
         for source in cited:
             sources.setdefault(source.key, source_data(source))

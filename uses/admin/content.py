@@ -14,9 +14,19 @@ from simple_history.admin import SimpleHistoryAdmin
 from uses import review
 from uses.forms import EvidenceForm
 from uses.models import Condition, Evidence, Person, Publication, Source, Topic
+from uses.resources import (
+    ConditionResource,
+    EvidenceResource,
+    PersonResource,
+    PublishedEntryResource,
+    PublishedEvidenceResource,
+    SourceResource,
+    TopicResource,
+)
 
 from .conflicts import ConflictCheckingForm
 from .entries import SUBMIT_PERMISSION, ReviewedEntryAdmin, StateFilter
+from .imports import ExportOnlyMixin, WorkingCopyImportExportMixin
 
 
 class PublishedOnMixin:
@@ -50,7 +60,8 @@ class EvidenceInline(admin.StackedInline):
 
 
 @admin.register(Condition)
-class ConditionAdmin(PublishedOnMixin, ReviewedEntryAdmin):
+class ConditionAdmin(PublishedOnMixin, WorkingCopyImportExportMixin, ReviewedEntryAdmin):
+    resource_classes = [ConditionResource]
     list_display = [
         "name", "category", "approval", "regimen", "evidence_count", "review_state", "published",
     ]  # fmt: skip
@@ -93,8 +104,35 @@ class ConditionAdmin(PublishedOnMixin, ReviewedEntryAdmin):
         return obj.evidence_total
 
 
+@admin.register(Evidence)
+class EvidenceAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
+    """Every claim across the uses: for finding unsourced claims, and for imports."""
+
+    resource_classes = [EvidenceResource]
+    form = EvidenceForm
+    list_display = [
+        "claim_text",
+        "condition",
+        "design",
+        "certainty",
+        "direction",
+        "citation_needed",
+    ]
+    list_filter = ["citation_needed", "certainty", "design", "direction", "condition__category"]
+    search_fields = ["claim", "key", "condition__name"]
+    list_select_related = ["condition"]
+    autocomplete_fields = ["condition"]
+    ordering = ["condition__position", "condition__name", "position"]
+    fields = ["condition", "key", *EvidenceForm.Meta.fields]
+
+    @admin.display(description="claim", ordering="claim")
+    def claim_text(self, obj):
+        return str(obj)
+
+
 @admin.register(Topic)
-class TopicAdmin(PublishedOnMixin, ReviewedEntryAdmin):
+class TopicAdmin(PublishedOnMixin, WorkingCopyImportExportMixin, ReviewedEntryAdmin):
+    resource_classes = [TopicResource]
     list_display = ["title", "is_overview", "position", "author", "review_state", "published"]
     ordering = ["position", "title"]
     list_filter = [StateFilter, "is_overview"]
@@ -109,7 +147,8 @@ class TopicAdmin(PublishedOnMixin, ReviewedEntryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [SourceResource]
     form = ConflictCheckingForm
     list_display = ["title", "key", "kind", "year", "mentioned_only", "citations"]
     ordering = ["title"]
@@ -139,7 +178,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
     @staticmethod
     def citing_entries(source):
-        return Condition.objects.filter(evidence__sources=source).distinct().order_by("name")
+        return source.citing_conditions()
 
     @admin.display(description="uses citing this source")
     def cited_by(self, obj):
@@ -201,7 +240,8 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [PersonResource]
     form = ConflictCheckingForm
     list_display = ["name", "credentials", "role", "user"]
     search_fields = ["name", "credentials", "role"]
@@ -212,8 +252,11 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
-    """The published record, read only: it changes only through review."""
+class PublicationAdmin(ExportOnlyMixin, admin.ModelAdmin):
+    """The published record, read only: it changes only through review. Exports what the
+    public sees (whatever the list's filters: withdrawn and past versions are never exported)."""
+
+    resource_classes = [PublishedEntryResource, PublishedEvidenceResource]
 
     list_display = [
         "title", "kind", "is_current", "is_withdrawn", "reviewer", "reviewed_on", "published_at",

@@ -13,11 +13,12 @@ from django.utils.timesince import timesince
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from uses import review
-from uses.models import Status, Submission
+from uses.models import Condition, Status, Submission, Topic
 from uses.review_checks import checklist, diff_snapshots
 from uses.views import preview_page
 
-from .entries import REVIEW_PERMISSION
+from .entries import REVIEW_PERMISSION, SUBMIT_PERMISSION
+from .imports import IMPORTED_ENTRIES_SESSION_KEY
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -85,6 +86,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         return [
             path("<int:pk>/review/", wrap(self.review_view), name="uses_submission_review"),
             path("<int:pk>/preview/", wrap(self.preview_view), name="uses_submission_preview"),
+            path(
+                "submit-imported/",
+                wrap(self.submit_imported_view),
+                name="uses_submission_submit_imported",
+            ),
             *super().get_urls(),
         ]
 
@@ -166,3 +172,62 @@ class SubmissionAdmin(admin.ModelAdmin):
         submission = self.submission_or_denied(request, pk)
         reviewer = review.Person.objects.filter(user=request.user).first()
         return preview_page(request, submission=submission, reviewer=reviewer)
+
+    def submit_imported_view(self, request):
+        """After an import: submit every entry it changed for review, with one note for all."""
+        if not request.user.has_perm(SUBMIT_PERMISSION):
+            raise PermissionDenied
+        keys = request.session.get(IMPORTED_ENTRIES_SESSION_KEY, [])
+        entries = entries_from_keys(keys)
+        if request.method == "POST":
+            note = request.POST.get("note", "")[:2000]
+            submitted = 0
+            for entry in entries:
+                if request.user.has_perm(f"uses.change_{entry._meta.model_name}"):
+                    review.submit(entry=entry, user=request.user, note=note)
+                    submitted += 1
+            request.session.pop(IMPORTED_ENTRIES_SESSION_KEY, None)
+            self.message_user(
+                request,
+                f"{submitted} entr{'y' if submitted == 1 else 'ies'} submitted for review. "
+                f"Nothing is public until a medical reviewer approves.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:uses_submission_changelist"))
+        states = {}
+        for model in (Condition, Topic):
+            states.update(
+                {
+                    (model, pk): state
+                    for pk, state in review.entry_states(
+                        [e for e in entries if isinstance(e, model)]
+                    ).items()
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Submit the imported changes for review",
+            "subtitle": None,
+            "rows": [
+                (entry, entry._meta.verbose_name, states[(type(entry), entry.pk)])
+                for entry in entries
+            ],
+        }
+        return TemplateResponse(request, "admin/uses/submit_imported.html", context)
+
+
+def entries_from_keys(keys: list[str]) -> list:
+    """Entries named "condition:12" / "topic:3", in that order; vanished ones are skipped."""
+    by_model = {"condition": Condition, "topic": Topic}
+    wanted: dict[str, list[int]] = {"condition": [], "topic": []}
+    for key in keys:
+        kind, _, pk = key.partition(":")
+        if kind in wanted and pk.isdigit():
+            wanted[kind].append(int(pk))
+    found = {
+        f"{kind}:{obj.pk}": obj
+        for kind, pks in wanted.items()
+        for obj in by_model[kind].objects.filter(pk__in=pks)
+    }
+    return [found[key] for key in keys if key in found]

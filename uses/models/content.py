@@ -1,5 +1,7 @@
 """The working copy: what editors change in the admin. The public never reads these tables."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -137,6 +139,10 @@ class Source(Revisioned):
     def __str__(self):
         return self.title
 
+    def citing_conditions(self):
+        """The uses with a claim that cites this source: editing it changes their snapshots."""
+        return Condition.objects.filter(evidence__sources=self).distinct().order_by("name")
+
 
 class ReviewedEntry(Revisioned):
     """Fields shared by the two kinds of entry that go through medical review."""
@@ -215,7 +221,7 @@ class EvidenceSource(models.Model):
     source = models.ForeignKey(Source, on_delete=models.PROTECT)
 
     class Meta:
-        ordering = ["pk"]
+        ordering = ["source__key"]  # one canonical citation order, whatever the editing order
         verbose_name = "citation"
         constraints = [
             models.UniqueConstraint(fields=["evidence", "source"], name="unique_citation"),
@@ -228,6 +234,12 @@ class EvidenceSource(models.Model):
 class Evidence(models.Model):
     """One claim about one use, with how strong the evidence behind it is."""
 
+    key = models.SlugField(
+        max_length=140,
+        unique=True,
+        blank=True,
+        help_text="Stable key for imports and exports; made from the use's slug when left empty.",
+    )
     condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="evidence")
     claim = models.TextField(help_text="The claim, in the article's own words.")
     design = models.CharField(
@@ -265,6 +277,11 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.claim[:80]
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            self.key = f"{self.condition.slug[:120]}-{uuid.uuid4().hex[:8]}"
+        super().save(*args, **kwargs)
 
 
 class Topic(ReviewedEntry):

@@ -1,0 +1,314 @@
+"""Import and export of the working copy and of the published record (django-import-export).
+
+Rows are keyed by natural keys (slugs and source keys), never by database ids. Imports write the
+working copy only and are all or nothing: one bad row stops the whole file. Exported cells that a
+spreadsheet would run as a formula are escaped in every format, and the escape is undone on import
+so that an export imports back unchanged.
+"""
+
+from types import SimpleNamespace
+
+from django.core.cache import caches
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+from import_export.tmp_storages import CacheStorage
+
+from uses.forms import citation_problem
+from uses.models import Condition, Evidence, Person, Publication, Source, Topic
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+
+
+def escape_formula(value):
+    """Make a cell that a spreadsheet would run as a formula plain text, by a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return ESCAPE + value
+    return value
+
+
+def unescape_formula(value):
+    """Undo escape_formula, so that an exported file imports back to the same text."""
+    if isinstance(value, str) and value.startswith(ESCAPE) and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+class PendingImportStorage(CacheStorage):
+    """Keeps an upload between preview and confirmation in the database cache ("imports"),
+    which every app server shares, instead of one server's temporary folder."""
+
+    def save(self, data):
+        if not self.name:
+            super().save(data)  # names the upload
+        caches["imports"].set(self.CACHE_PREFIX + self.name, data, self.CACHE_LIFETIME)
+
+    def read(self):
+        data = caches["imports"].get(self.CACHE_PREFIX + self.name)
+        if data is None:
+            raise ValueError("The uploaded file has expired; upload it again.")
+        return data
+
+    def remove(self):
+        caches["imports"].delete(self.CACHE_PREFIX + self.name)
+
+
+class KeyWidget(widgets.CachedForeignKeyWidget):
+    """A foreign key by natural key; an unknown key is an error that names it."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        try:
+            return super().clean(str(value).strip(), row, **kwargs)
+        except self.model.DoesNotExist as error:
+            raise ValueError(
+                f"There is no {self.model._meta.verbose_name} with the key “{value}”."
+            ) from error
+
+
+class KeysWidget(widgets.ManyToManyWidget):
+    """Several natural keys separated by commas; unknown keys are errors, never dropped."""
+
+    def clean(self, value, row=None, **kwargs):
+        keys = [key.strip() for key in str(value or "").split(self.separator) if key.strip()]
+        found = {
+            getattr(obj, self.field): obj
+            for obj in self.model.objects.filter(**{f"{self.field}__in": keys})
+        }
+        unknown = [key for key in keys if key not in found]
+        if unknown:
+            raise ValueError(
+                f"Unknown {self.model._meta.verbose_name} key(s): {', '.join(unknown)}."
+            )
+        return [found[key] for key in dict.fromkeys(keys)]
+
+
+class WorkingCopyResource(resources.ModelResource):
+    """What every working-copy resource shares: natural keys, strict rows, formula escaping."""
+
+    #: The column that names a row (its natural key); a repeat inside one file is an error.
+    key_column = "slug"
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._rows_by_key = {}
+        if not dataset.headers or not any(header for header in dataset.headers):
+            raise ValueError("The file has no header row: the first row must name the columns.")
+        if len(dataset) == 0:
+            raise ValueError("The file has a header row but no data rows: nothing to import.")
+        required = [self.key_column, *self.required_columns()]
+        missing = [column for column in required if column not in dataset.headers]
+        if missing:
+            raise ValueError(
+                f"The file lacks the column(s) {', '.join(missing)}. "
+                f"Columns found: {', '.join(str(h) for h in dataset.headers)}."
+            )
+
+    def required_columns(self) -> list[str]:
+        return []
+
+    def before_import_row(self, row, row_number=None, **kwargs):
+        for column, value in row.items():
+            # Spreadsheets give empty cells as None; text columns store them as "".
+            row[column] = "" if value is None else unescape_formula(value)
+        key = str(row.get(self.key_column) or "").strip()
+        if key in self._rows_by_key:
+            raise ValidationError(
+                {
+                    self.key_column: f"“{key}” appears more than once in this file "
+                    f"(first on row {self._rows_by_key[key]})."
+                }
+            )
+        self._rows_by_key[key] = row_number
+        self.validate_row(row)
+        super().before_import_row(row, row_number=row_number, **kwargs)
+
+    def validate_row(self, row) -> None:
+        """Checks that need several columns of the row; raise ValidationError by column."""
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+
+class PersonResource(WorkingCopyResource):
+    class Meta(WorkingCopyResource.Meta):
+        model = Person
+        fields = ["slug", "name", "credentials", "role", "bio"]
+        import_id_fields = ["slug"]
+
+    def required_columns(self):
+        return ["name"]
+
+
+class SourceResource(WorkingCopyResource):
+    key_column = "key"
+
+    class Meta(WorkingCopyResource.Meta):
+        model = Source
+        fields = [
+            "key", "title", "authors", "publisher", "year", "kind", "url", "doi", "pmid",
+            "trial_id", "mentioned_only", "note",
+        ]  # fmt: skip
+        import_id_fields = ["key"]
+
+    def required_columns(self):
+        return ["title"]
+
+
+class ConditionResource(WorkingCopyResource):
+    author = fields.Field(
+        attribute="author", column_name="author", widget=KeyWidget(Person, field="slug")
+    )
+
+    class Meta(WorkingCopyResource.Meta):
+        model = Condition
+        fields = [
+            "slug", "name", "article_heading", "category", "approval", "regimen", "oral",
+            "injection", "implant", "position", "summary", "body", "author",
+            "review_interval_months",
+        ]  # fmt: skip
+        import_id_fields = ["slug"]
+
+    def required_columns(self):
+        return ["name", "category", "summary"]
+
+
+class TopicResource(WorkingCopyResource):
+    author = fields.Field(
+        attribute="author", column_name="author", widget=KeyWidget(Person, field="slug")
+    )
+
+    class Meta(WorkingCopyResource.Meta):
+        model = Topic
+        fields = [
+            "slug", "title", "is_overview", "position", "summary", "body", "author",
+            "review_interval_months",
+        ]  # fmt: skip
+        import_id_fields = ["slug"]
+
+    def required_columns(self):
+        return ["title", "summary"]
+
+
+class EvidenceResource(WorkingCopyResource):
+    key_column = "key"
+    condition = fields.Field(
+        attribute="condition", column_name="condition", widget=KeyWidget(Condition, field="slug")
+    )
+    sources = fields.Field(
+        attribute="sources", column_name="sources", widget=KeysWidget(Source, field="key")
+    )
+
+    class Meta(WorkingCopyResource.Meta):
+        model = Evidence
+        fields = [
+            "key", "condition", "position", "claim", "design", "certainty", "direction",
+            "rationale", "sources", "citation_needed",
+        ]  # fmt: skip
+        import_id_fields = ["key"]
+
+    def required_columns(self):
+        return ["condition", "claim", "design", "certainty", "direction"]
+
+    def validate_row(self, row) -> None:
+        # Many-to-many values are saved after the row: check them now, so that an unknown
+        # source key is reported against its row and column like any other mistake.
+        try:
+            sources = self.fields["sources"].widget.clean(row.get("sources"))
+        except ValueError as error:
+            raise ValidationError({"sources": str(error)}) from error
+        problem = citation_problem(
+            has_sources=bool(sources),
+            citation_needed=bool(widgets.BooleanWidget().clean(row.get("citation_needed"))),
+        )
+        if problem:
+            raise ValidationError({"citation_needed": problem})
+
+    def get_queryset(self):
+        return Evidence.objects.select_related("condition").prefetch_related(
+            "evidencesource_set__source"
+        )
+
+    def dehydrate_sources(self, evidence):
+        # In the canonical citation order (EvidenceSource is ordered by source key).
+        return ",".join(citation.source.key for citation in evidence.evidencesource_set.all())
+
+
+#: Import order for a whole site: each resource only refers to those before it.
+WORKING_COPY_RESOURCES = [
+    PersonResource, SourceResource, ConditionResource, TopicResource, EvidenceResource,
+]  # fmt: skip
+
+
+# --- the published record (export only) -------------------------------------------------------
+
+
+class PublishedEntryResource(resources.ModelResource):
+    """Every entry as the public sees it now: one row per current, public publication."""
+
+    reviewer = fields.Field(attribute="reviewer__display_name", column_name="reviewed_by")
+    author = fields.Field(attribute="author__display_name", column_name="written_by")
+
+    class Meta:
+        model = Publication
+        name = "Published entries (what the public sees)"
+        fields = [
+            "kind", "slug", "title", "category", "approval", "regimen", "evidence_label",
+            "certainty", "direction", "summary", "author", "reviewer", "reviewed_on",
+            "next_review_due", "first_published_on", "published_at", "change_note",
+        ]  # fmt: skip
+        export_order = fields
+
+    def get_queryset(self):
+        return Publication.objects.public().in_article_order().select_related("author", "reviewer")
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.filter(pk__in=Publication.objects.public().values("pk"))
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+
+class PublishedEvidenceResource(resources.Resource):
+    """Every published claim with its grade and sources, as the public pages show them."""
+
+    use = fields.Field(attribute="use", column_name="use")
+    claim = fields.Field(attribute="claim", column_name="claim")
+    design = fields.Field(attribute="design", column_name="design")
+    certainty = fields.Field(attribute="certainty", column_name="certainty")
+    direction = fields.Field(attribute="direction", column_name="direction")
+    citation_needed = fields.Field(attribute="citation_needed", column_name="citation_needed")
+    sources = fields.Field(attribute="sources", column_name="sources")
+    reviewed_on = fields.Field(attribute="reviewed_on", column_name="reviewed_on")
+
+    class Meta:
+        name = "Published evidence (one row per claim)"
+
+    def get_queryset(self):
+        return Publication.objects.public().conditions().in_article_order()
+
+    def export(self, queryset=None, **kwargs):
+        publications = queryset if queryset is not None else self.get_queryset()
+        public = publications.filter(pk__in=Publication.objects.public().values("pk"))
+        rows = [
+            SimpleNamespace(
+                use=publication.slug,
+                reviewed_on=publication.reviewed_on,
+                **{key: item[key] for key in ("claim", "design", "certainty", "direction")},
+                citation_needed=item["citation_needed"],
+                sources=",".join(item["sources"]),
+            )
+            for publication in public.conditions()
+            for item in publication.content["evidence"]
+        ]
+        return super().export(queryset=rows, **kwargs)
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
