@@ -141,3 +141,40 @@ def test_public_pages_are_keyboard_reachable(live_server, new_page):
             page.evaluate("document.activeElement.id || document.activeElement.textContent")
         )
     assert "id_q" in focused and "Show uses" in focused and "Lupus" in focused
+
+
+def test_editor_imports_a_csv_sees_the_preview_and_submits_for_review(live_server, new_page):
+    from uses.models import Evidence, Submission
+
+    condition = factories.make_condition(name="Lupus", slug="lupus")
+    factories.make_source(key="lupus-trials", title="Lupus trials")
+    factories.make_user("Editors", username="edna")
+    csv = (
+        "key,condition,claim,design,certainty,direction,sources,citation_needed\n"
+        "lupus-import-1,lupus,Limited studies found it can reverse the disease.,observational,"
+        "low,benefit,lupus-trials,\n"
+    )
+
+    page = new_page()
+    log_in(page, live_server.url, "edna")
+    page.goto(f"{live_server.url}/admin/uses/evidence/")
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("File to import").set_input_files(
+        {"name": "evidence.csv", "mimeType": "text/csv", "buffer": csv.encode()}
+    )
+    page.get_by_label("Format").select_option(label="csv")
+    page.get_by_role("button", name="Submit").click()
+
+    preview = page.locator("table.import-preview")
+    preview.wait_for()
+    assert "New" in preview.inner_text()
+    assert "Limited studies found it can reverse the disease." in preview.inner_text()
+    assert not Evidence.objects.exists()  # the preview writes nothing
+
+    page.get_by_role("button", name="Confirm import").click()
+    page.wait_for_selector("text=Submit the imported changes for review")
+    assert Evidence.objects.get().condition == condition
+    page.get_by_label("Note to the reviewer (optional)").fill("Claims from the 2026 spreadsheet")
+    page.get_by_role("button", name="Submit all 1 for review").click()
+    page.wait_for_selector("text=submitted for review")
+    assert Submission.objects.get().note == "Claims from the 2026 spreadsheet"

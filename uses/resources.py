@@ -10,11 +10,14 @@ from types import SimpleNamespace
 
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.utils.encoding import force_str
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import CachedInstanceLoader
 from import_export.tmp_storages import CacheStorage
 
 from uses.forms import citation_problem
 from uses.models import Condition, Evidence, Person, Publication, Source, Topic
+from uses.review_checks import word_diff
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
@@ -72,16 +75,26 @@ class KeysWidget(widgets.ManyToManyWidget):
 
     def clean(self, value, row=None, **kwargs):
         keys = [key.strip() for key in str(value or "").split(self.separator) if key.strip()]
-        found = {
-            getattr(obj, self.field): obj
-            for obj in self.model.objects.filter(**{f"{self.field}__in": keys})
-        }
+        if not hasattr(self, "_by_key"):  # one query per import, not one per row
+            self._by_key = {getattr(obj, self.field): obj for obj in self.model.objects.all()}
+        found = {key: self._by_key[key] for key in keys if key in self._by_key}
         unknown = [key for key in keys if key not in found]
         if unknown:
             raise ValueError(
                 f"Unknown {self.model._meta.verbose_name} key(s): {', '.join(unknown)}."
             )
         return [found[key] for key in dict.fromkeys(keys)]
+
+
+class WordDiff(resources.Diff):
+    """The import preview's diff with the review page's word highlighting: <del>/<ins> and
+    classes, never the inline styles that the strict Content-Security-Policy blocks."""
+
+    def as_html(self):
+        return [
+            word_diff("" if self.new else force_str(old), force_str(new))
+            for old, new in zip(self.left, self.right, strict=False)
+        ]
 
 
 class WorkingCopyResource(resources.ModelResource):
@@ -91,6 +104,7 @@ class WorkingCopyResource(resources.ModelResource):
     key_column = "slug"
 
     class Meta:
+        instance_loader_class = CachedInstanceLoader  # one query for every row's existing entry
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -113,6 +127,9 @@ class WorkingCopyResource(resources.ModelResource):
 
     def required_columns(self) -> list[str]:
         return []
+
+    def get_diff_class(self):
+        return WordDiff
 
     def before_import_row(self, row, row_number=None, **kwargs):
         for column, value in row.items():
