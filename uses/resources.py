@@ -97,6 +97,12 @@ class WordDiff(resources.Diff):
         ]
 
 
+def author_field() -> fields.Field:
+    return fields.Field(
+        attribute="author", column_name="author", widget=KeyWidget(Person, field="slug")
+    )
+
+
 class WorkingCopyResource(resources.ModelResource):
     """What every working-copy resource shares: natural keys, strict rows, formula escaping."""
 
@@ -180,9 +186,7 @@ class SourceResource(WorkingCopyResource):
 
 
 class ConditionResource(WorkingCopyResource):
-    author = fields.Field(
-        attribute="author", column_name="author", widget=KeyWidget(Person, field="slug")
-    )
+    author = author_field()
 
     class Meta(WorkingCopyResource.Meta):
         model = Condition
@@ -198,9 +202,7 @@ class ConditionResource(WorkingCopyResource):
 
 
 class TopicResource(WorkingCopyResource):
-    author = fields.Field(
-        attribute="author", column_name="author", widget=KeyWidget(Person, field="slug")
-    )
+    author = author_field()
 
     class Meta(WorkingCopyResource.Meta):
         model = Topic

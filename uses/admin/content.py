@@ -25,7 +25,7 @@ from uses.resources import (
 )
 
 from .conflicts import ConflictCheckingForm
-from .entries import SUBMIT_PERMISSION, ReviewedEntryAdmin, StateFilter
+from .entries import SUBMIT_PERMISSION, RecordAdminMixin, ReviewedEntryAdmin, StateFilter
 from .imports import ExportOnlyMixin, WorkingCopyImportExportMixin
 
 
@@ -252,7 +252,7 @@ class PersonAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(ExportOnlyMixin, admin.ModelAdmin):
+class PublicationAdmin(RecordAdminMixin, ExportOnlyMixin, admin.ModelAdmin):
     """The published record, read only: it changes only through review. Exports what the
     public sees (whatever the list's filters: withdrawn and past versions are never exported)."""
 
@@ -266,12 +266,3 @@ class PublicationAdmin(ExportOnlyMixin, admin.ModelAdmin):
     list_select_related = ["reviewer"]
     date_hierarchy = "published_at"
     exclude = ["snapshot", "search_text"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -19,6 +19,20 @@ SUBMIT_PERMISSION = "uses.submit_entry"
 REVIEW_PERMISSION = "uses.review_submission"
 
 
+class RecordAdminMixin:
+    """For the records of the workflow (publications, submissions): they change only through
+    the review steps, never by adding, editing or deleting rows in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class StateFilter(admin.SimpleListFilter):
     title = "review state"
     parameter_name = "state"

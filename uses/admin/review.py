@@ -17,7 +17,7 @@ from uses.models import Condition, Status, Submission, Topic
 from uses.review_checks import checklist, diff_snapshots
 from uses.views import preview_page
 
-from .entries import REVIEW_PERMISSION, SUBMIT_PERMISSION
+from .entries import REVIEW_PERMISSION, SUBMIT_PERMISSION, RecordAdminMixin
 from .imports import IMPORTED_ENTRIES_SESSION_KEY
 
 
@@ -52,7 +52,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ["title_link", "action", "submitted_by", "age", "note", "status", "decided_by"]
     list_display_links = None
     list_filter = [QueueFilter, "action"]
@@ -71,15 +71,6 @@ class SubmissionAdmin(admin.ModelAdmin):
     @admin.display(description="waiting", ordering="submitted_at")
     def age(self, obj):
         return f"{timesince(obj.submitted_at, timezone.now())}"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
