@@ -433,6 +433,19 @@ def test_the_published_export_is_what_the_public_sees(reviewer, editor, medical_
     assert "Secret claim" not in json.dumps(claims)
 
 
+@pytest.mark.parametrize("resource", ["0", "1"])
+def test_the_published_record_exports_from_the_admin(client, medical_reviewer, reviewer, resource):
+    factories.make_published_condition(name="Live", slug="live", reviewer=reviewer)
+    client.force_login(medical_reviewer)
+    url = reverse("admin:uses_publication_export")
+    assert client.get(url).status_code == 200
+    form = client.get(url).context["form"]
+    fields = {name: "on" for name in form.fields if name.startswith(("published", "publication"))}
+    response = client.post(url, {"resource": resource, "format": "0", **fields})
+    assert response.status_code == 200, response.content[:500]
+    assert "live" in response.content.decode()
+
+
 def test_the_public_never_reaches_an_export(client):
     for url in ["/admin/uses/publication/export/", "/admin/uses/evidence/export/"]:
         response = client.get(url)

@@ -295,7 +295,7 @@ class PublishedEntryResource(resources.ModelResource):
         return escape_formula(super().export_field(field, instance, **kwargs))
 
 
-class PublishedEvidenceResource(resources.Resource):
+class PublishedEvidenceResource(resources.ModelResource):
     """Every published claim with its grade and sources, as the public pages show them."""
 
     use = fields.Field(attribute="use", column_name="use")
@@ -308,7 +308,13 @@ class PublishedEvidenceResource(resources.Resource):
     reviewed_on = fields.Field(attribute="reviewed_on", column_name="reviewed_on")
 
     class Meta:
+        model = Publication
         name = "Published evidence (one row per claim)"
+        fields = [
+            "use", "claim", "design", "certainty", "direction", "citation_needed", "sources",
+            "reviewed_on",
+        ]  # fmt: skip
+        export_order = fields
 
     def get_queryset(self):
         return Publication.objects.public().conditions().in_article_order()
