@@ -42,7 +42,12 @@ if not DEBUG:
             "DJANGO_DEBUG is off: set DJANGO_ALLOWED_HOSTS to the site's host names."
         )
 
-SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off: set DJANGO_SITE_URL to the public address, e.g. https://example.org "
+        "(canonical links, the feed, the sitemap and emails use it)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

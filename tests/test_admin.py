@@ -403,3 +403,54 @@ def test_changelists_filter_by_review_state(admin_client, reviewer, state):
     assert response.status_code == 200
     expected = 1 if state == review.PUBLISHED else 0
     assert response.context["cl"].result_count == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "model_name"), [("editor", "Person"), ("reviewer", "Condition"), ("editor", "Source")]
+)
+def test_history_can_be_read_but_never_posted(client, users, sample, role, model_name):
+    obj = sample[model_name]
+    model = type(obj)
+    record = obj.history.first() or model.history.create(
+        **{f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields},
+        history_date=obj.history.model._meta.get_field("history_date").default(),
+        history_type="~",
+    )
+    client = login(client, users, role)
+    assert client.get(admin_url(model, "history", obj.pk)).status_code == 200
+    url = reverse(f"admin:uses_{model._meta.model_name}_simple_history", args=[obj.pk, record.pk])
+    before = model.objects.filter(pk=obj.pk).values().get()
+    response = client.post(url, {"name": "Hacked", "title": "Hacked", "_save": "Save"})
+    assert response.status_code == 403
+    assert model.objects.filter(pk=obj.pk).values().get() == before
+
+
+def test_a_stale_evidence_form_is_refused(client, users):
+    condition = factories.make_condition(name="Lupus", slug="lupus")
+    evidence = factories.make_evidence(condition, claim="Original", citation_needed=True)
+    url = admin_url(Evidence, "change", evidence.pk)
+    editor_client = login(client, users, "editor")
+    data = {
+        "condition": condition.pk, "key": evidence.key, "position": 0, "claim": "Edna's claim",
+        "design": "none", "certainty": "insufficient", "direction": "unclear",
+        "citation_needed": "on", "rationale": "", "revision_seen": evidence.revision,
+    }  # fmt: skip
+    evidence.claim = "Saved by someone else in between"
+    evidence.save()
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "after you opened it" in response.content.decode()
+    evidence.refresh_from_db()
+    assert evidence.claim == "Saved by someone else in between"
+
+
+@pytest.mark.parametrize("role", ["anonymous", "reviewer"])
+def test_crafted_posts_to_the_bulk_submit_views_are_refused(client, users, sample, role):
+    source = sample["Source"]
+    client = login(client, users, role)
+    before = Submission.objects.count()
+    citing = client.post(reverse("admin:uses_source_submit_citing", args=[source.pk]))
+    imported = client.post(reverse("admin:uses_submission_submit_imported"), {"note": "x"})
+    expected = {302} if role == "anonymous" else {403}
+    assert citing.status_code in expected and imported.status_code in expected
+    assert Submission.objects.count() == before

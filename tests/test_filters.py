@@ -84,3 +84,8 @@ def test_uses_are_listed_in_the_articles_order(client, reviewer):
     for name, position in [("Later", 20), ("Earlier", 10), ("Middle", 15)]:
         factories.make_published_condition(name=name, position=position, reviewer=reviewer)
     assert titles(client.get("/uses/")) == ["Earlier", "Middle", "Later"]
+
+
+@pytest.mark.parametrize("page", ["\u00b2", "\u0661", " 1", "1.0"])
+def test_unusual_page_numbers_answer_400_not_500(client, uses, page):
+    assert client.get("/uses/", {"page": page}).status_code == 400

@@ -451,3 +451,28 @@ def test_the_public_never_reaches_an_export(client):
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert io  # the module's imports are all used
+
+
+def test_an_expired_upload_is_refused_at_confirmation_with_a_message(editor_client, lupus):
+    preview = upload(editor_client, "evidence", evidence_csv(good_row()))
+    data = {**preview.context["confirm_form"].initial, "import_file_name": "0" * 32}
+    response = editor_client.post(reverse("admin:uses_evidence_process_import"), data, follow=True)
+    assert "Nothing was imported" in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+def test_text_longer_than_the_field_allows_is_refused(editor_client):
+    dataset = tablib.Dataset(headers=["slug", "name", "category", "summary"])
+    dataset.append(["lupus", "Lupus", "autoimmune", "x" * 601])
+    html = upload(editor_client, "condition", dataset.csv).content.decode()
+    assert "Row 1" in html and "summary" in html and "at most 600 characters" in html
+    assert not Condition.objects.exists()
+
+
+def test_moving_claims_offers_both_uses_for_review(editor_client, lupus):
+    crohns = factories.make_condition(name="Crohns", slug="crohns")
+    confirm(editor_client, "evidence", upload(editor_client, "evidence", evidence_csv(good_row())))
+    moved = evidence_csv(good_row(condition="crohns"))
+    confirm(editor_client, "evidence", upload(editor_client, "evidence", moved))
+    page = editor_client.get(reverse("admin:uses_submission_submit_imported")).content.decode()
+    assert "Lupus" in page and crohns.name in page

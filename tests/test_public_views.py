@@ -231,3 +231,14 @@ def test_pages_send_a_strict_content_security_policy(client, published_site):
     assert "script-src 'self'" in policy
     assert "style-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_draft_topics_and_a_changed_overview_stay_private(client, published_site):
+    factories.make_topic(title="Secret topic", slug="secret-topic")
+    overview = published_site["overview"]
+    overview.body = "UNREVIEWED OVERVIEW TEXT"
+    overview.save()
+    assert client.get("/topics/secret-topic/").status_code == 404
+    for url in ["/", "/sitemap.xml", "/feed/"]:
+        html = client.get(url).content.decode()
+        assert "Secret topic" not in html and "UNREVIEWED OVERVIEW TEXT" not in html

@@ -361,3 +361,41 @@ def test_every_working_copy_change_is_kept_with_who_and_which_fields(published, 
     latest, previous = published.history.all()[:2]
     assert latest.history_user == editor
     assert [change.field for change in latest.diff_against(previous).changes] == ["body"]
+
+
+def test_an_edit_made_while_an_earlier_submission_waited_still_binds(
+    published, editor, medical_reviewer
+):
+    both = factories.make_user("Editors", "Medical reviewers", person=True)
+    first = review.submit(entry=published, user=editor)
+    edit(published, both, summary="Written by the reviewer while the first waited")
+    review.approve(submission=first, reviewer=medical_reviewer)  # does not contain that edit
+    second = review.submit(entry=published, user=editor)
+    assert "You edited this entry" in review.four_eyes_problem(submission=second, user=both)
+
+
+def test_confirming_does_not_reopen_the_four_eyes_window(
+    published, editor, medical_reviewer, second_reviewer
+):
+    both = factories.make_user("Editors", "Medical reviewers", person=True)
+    edit(published, both, summary="Edited by the reviewer")
+    review.confirm(entry=published, reviewer=medical_reviewer)
+    submission = review.submit(entry=published, user=editor)
+    with pytest.raises(review.ReviewError, match="You edited this entry"):
+        review.approve(submission=submission, reviewer=both)
+    review.approve(submission=submission, reviewer=second_reviewer)
+
+
+def test_confirm_is_refused_while_a_submission_waits(published, editor, medical_reviewer):
+    review.submit(entry=published, user=editor)
+    with pytest.raises(review.ReviewError, match="waits for review"):
+        review.confirm(entry=published, reviewer=medical_reviewer)
+
+
+def test_moving_a_claim_away_counts_as_editing_the_entry_it_left(published, editor):
+    both = factories.make_user("Editors", "Medical reviewers", person=True)
+    claim = published.evidence.get()
+    claim.condition = factories.make_condition()
+    edit(claim, both)
+    submission = review.submit(entry=published, user=editor)
+    assert "You edited this entry" in review.four_eyes_problem(submission=submission, user=both)

@@ -10,6 +10,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "p7Qz!x2@Lr9#Vb4$Nk8%Wd3^Hs6&Jt1*Mf5(Gy0)Cq-Ae_Ru+Zo=Xi~Pl|Sn;Tv",
     "DJANGO_ALLOWED_HOSTS": "naltrexone.example",
+    "DJANGO_SITE_URL": "https://naltrexone.example",
 }
 
 
@@ -35,6 +36,12 @@ def test_production_refuses_to_start_without_allowed_hosts():
     result = run_manage("check", env={**PRODUCTION, "DJANGO_ALLOWED_HOSTS": ""})
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_refuses_to_start_without_its_public_address():
+    result = run_manage("check", env={**PRODUCTION, "DJANGO_SITE_URL": ""})
+    assert result.returncode != 0
+    assert "DJANGO_SITE_URL" in result.stderr
 
 
 def test_production_settings_pass_the_deployment_checks():

@@ -15,8 +15,8 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.tmp_storages import CacheStorage
 
-from uses.forms import citation_problem
 from uses.models import Condition, Evidence, Person, Publication, Source, Topic
+from uses.models.content import citation_problem
 from uses.review_checks import word_diff
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -97,13 +97,20 @@ class WordDiff(resources.Diff):
         ]
 
 
+class EscapedExport:
+    """Every exported cell goes through escape_formula, whatever the format."""
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+
 def author_field() -> fields.Field:
     return fields.Field(
         attribute="author", column_name="author", widget=KeyWidget(Person, field="slug")
     )
 
 
-class WorkingCopyResource(resources.ModelResource):
+class WorkingCopyResource(EscapedExport, resources.ModelResource):
     """What every working-copy resource shares: natural keys, strict rows, formula escaping."""
 
     #: The column that names a row (its natural key); a repeat inside one file is an error.
@@ -155,9 +162,6 @@ class WorkingCopyResource(resources.ModelResource):
 
     def validate_row(self, row) -> None:
         """Checks that need several columns of the row; raise ValidationError by column."""
-
-    def export_field(self, field, instance, **kwargs):
-        return escape_formula(super().export_field(field, instance, **kwargs))
 
 
 class PersonResource(WorkingCopyResource):
@@ -236,6 +240,18 @@ class EvidenceResource(WorkingCopyResource):
     def required_columns(self):
         return ["condition", "claim", "design", "certainty", "direction"]
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # The use was already looked up by its key, and the claim's key, its only unique column,
+        # was matched against the database by the instance loader and against the file by
+        # before_import_row: spare full_clean the two queries a row it would repeat.
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(exclude=[*errors, "condition"], validate_unique=False)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
     def validate_row(self, row) -> None:
         # Many-to-many values are saved after the row: check them now, so that an unknown
         # source key is reported against its row and column like any other mistake.
@@ -249,6 +265,24 @@ class EvidenceResource(WorkingCopyResource):
         )
         if problem:
             raise ValidationError({"citation_needed": problem})
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._earlier_conditions = set()
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        # A claim moved to another use changes the use it leaves too.
+        self._condition_before = None if new else instance.condition_id
+        super().after_init_instance(instance, new, row, **kwargs)
+
+    def after_import_row(self, row, row_result, **kwargs):
+        if row_result.import_type == row_result.IMPORT_TYPE_UPDATE and self._condition_before:
+            self._earlier_conditions.add(self._condition_before)
+        super().after_import_row(row, row_result, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.earlier_conditions = sorted(self._earlier_conditions)
 
     def get_queryset(self):
         return Evidence.objects.select_related("condition").prefetch_related(
@@ -269,7 +303,7 @@ WORKING_COPY_RESOURCES = [
 # --- the published record (export only) -------------------------------------------------------
 
 
-class PublishedEntryResource(resources.ModelResource):
+class PublishedEntryResource(EscapedExport, resources.ModelResource):
     """Every entry as the public sees it now: one row per current, public publication."""
 
     reviewer = fields.Field(attribute="reviewer__display_name", column_name="reviewed_by")
@@ -291,11 +325,8 @@ class PublishedEntryResource(resources.ModelResource):
     def filter_export(self, queryset, **kwargs):
         return queryset.filter(pk__in=Publication.objects.public().values("pk"))
 
-    def export_field(self, field, instance, **kwargs):
-        return escape_formula(super().export_field(field, instance, **kwargs))
 
-
-class PublishedEvidenceResource(resources.ModelResource):
+class PublishedEvidenceResource(EscapedExport, resources.ModelResource):
     """Every published claim with its grade and sources, as the public pages show them."""
 
     use = fields.Field(attribute="use", column_name="use")
@@ -334,6 +365,3 @@ class PublishedEvidenceResource(resources.ModelResource):
             for item in publication.content["evidence"]
         ]
         return super().export(queryset=rows, **kwargs)
-
-    def export_field(self, field, instance, **kwargs):
-        return escape_formula(super().export_field(field, instance, **kwargs))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from uses import notifications
@@ -103,33 +104,48 @@ def submit(*, entry: Condition | Topic, user, note: str = "", action: str = Acti
     return submission
 
 
-def edited_since_publication(*, entry: Condition | Topic, user) -> bool:
-    """Did ``user`` change the entry, its evidence or a source it cites since it was published?"""
+def edited_since_publication(*, entry: Condition | Topic, user, snapshot: dict | None = None):
+    """Did ``user`` change the entry, its evidence or a source it cites (now, or in ``snapshot``)
+    since the published content was frozen? Such edits have not been reviewed by anyone else."""
     current = current_publication(entry)
-    since = current.published_at if current else datetime.datetime.min.replace(tzinfo=datetime.UTC)
-    history = entry.history.filter(history_user=user, history_date__gt=since)
-    if history.exists():
+    since = current.frozen_at if current else datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+    def edited(history) -> bool:
+        return history.filter(history_user=user, history_date__gt=since).exists()
+
+    if edited(entry.history):
         return True
-    if isinstance(entry, Condition):
-        evidence = Evidence.history.filter(condition_id=entry.pk)
-        if evidence.filter(history_user=user, history_date__gt=since).exists():
-            return True
-        cited = Source.objects.filter(evidence__condition=entry)
-        sources = Source.history.filter(id__in=cited.values("pk"))
-        return sources.filter(history_user=user, history_date__gt=since).exists()
-    return False
+    if not isinstance(entry, Condition):
+        return False
+    # Claims that belong, or once belonged, to the entry; sources it cites or its snapshot cites.
+    claims = Evidence.history.filter(condition_id=entry.pk).values("id")
+    cited_keys = [source["key"] for source in (snapshot or {}).get("sources", [])]
+    sources = Source.history.filter(
+        Q(id__in=Condition.objects.filter(pk=entry.pk).cited_sources()) | Q(key__in=cited_keys)
+    )
+    return edited(Evidence.history.filter(id__in=claims)) or edited(sources)
+
+
+def submitted_it_problem(*, submission: Submission, user) -> str:
+    if submission.submitted_by_id == user.pk:
+        return "You submitted this yourself: another medical reviewer must decide on it."
+    return ""
+
+
+def edited_it_problem(*, entry: Condition | Topic, user, snapshot: dict | None = None) -> str:
+    if edited_since_publication(entry=entry, user=user, snapshot=snapshot):
+        return (
+            "You edited this entry since its published version was submitted: another "
+            "medical reviewer must review it."
+        )
+    return ""
 
 
 def four_eyes_problem(*, submission: Submission, user) -> str:
-    """Why ``user`` may not decide on ``submission``, or "" when they may."""
-    if submission.submitted_by_id == user.pk:
-        return "You submitted this yourself: another medical reviewer must approve it."
-    if edited_since_publication(entry=submission.entry, user=user):
-        return (
-            "You edited this entry since it was last published: another medical reviewer "
-            "must approve it."
-        )
-    return ""
+    """Why ``user`` may not approve ``submission``, or "" when they may."""
+    return submitted_it_problem(submission=submission, user=user) or edited_it_problem(
+        entry=submission.entry, user=user, snapshot=submission.snapshot
+    )
 
 
 def reviewer_profile(user) -> Person:
@@ -195,8 +211,9 @@ def request_changes(*, submission: Submission, reviewer, comment: str) -> Submis
     if not comment.strip():
         raise ReviewError("Say what needs to change: the comment is required.")
     _, submission = lock_pending(submission)
-    if submission.submitted_by_id == reviewer.pk:
-        raise ReviewError("You submitted this yourself: another medical reviewer must decide.")
+    problem = submitted_it_problem(submission=submission, user=reviewer)
+    if problem:
+        raise ReviewError(problem)
     submission.status = Status.CHANGES_REQUESTED
     submission.decided_by = reviewer
     submission.decided_at = timezone.now()
@@ -220,17 +237,18 @@ def confirm(*, entry: Condition | Topic, reviewer, comment: str = "") -> Publica
     current = current_publication(entry)
     if current is None or current.is_withdrawn:
         raise ReviewError("Only a published entry can be confirmed as still accurate.")
-    if edited_since_publication(entry=entry, user=reviewer):
-        raise ReviewError(
-            "You edited this entry since it was last published: another medical reviewer must "
-            "confirm it."
-        )
+    if Submission.objects.for_entry(entry).pending().exists():
+        raise ReviewError("A submission of this entry waits for review: decide on it instead.")
+    problem = edited_it_problem(entry=entry, user=reviewer, snapshot=current.snapshot)
+    if problem:
+        raise ReviewError(problem)
     return publish(
         entry=entry,
         snapshot=current.snapshot,
         reviewer=reviewer_profile(reviewer),
         approved_by=reviewer,
         change_note=comment.strip() or CONFIRM_NOTE,
+        frozen_at=current.frozen_at,  # the same content: its edits stay unreviewed by others
     )
 
 

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from uses.models import choices
+from uses.models.content import citation_problem
 from uses.serializers import upgrade_snapshot
 from uses.validators import validate_doi, validate_pmid, validate_trial_id
 
@@ -268,7 +269,9 @@ def checklist(snapshot: dict) -> list[dict]:
     content = upgrade_snapshot(snapshot)
     checks = []
     for number, item in enumerate(content["evidence"], start=1):
-        if not item["sources"] and not item["citation_needed"]:
+        if citation_problem(
+            has_sources=bool(item["sources"]), citation_needed=item["citation_needed"]
+        ):
             claim = Truncator(item["claim"]).chars(80)
             message = f"Claim {number} has no source and is not marked “citation needed”: {claim}"
             checks.append(_problem(message, f"Claim {number}"))

@@ -39,6 +39,7 @@ def publish(
     first_published_on: datetime.date | None = None,
     submission=None,
     withdrawn: bool = False,
+    frozen_at: datetime.datetime | None = None,
 ) -> Publication:
     """Make ``snapshot`` (by default the entry as it is now) the entry's current publication.
 
@@ -71,6 +72,7 @@ def publish(
         approved_by=approved_by,
         change_note=change_note,
         published_at=published_at,
+        frozen_at=frozen_at or (submission.submitted_at if submission else published_at),
         reviewed_on=reviewed_on,
         first_published_on=first_published_on or timezone.localdate(published_at),
         next_review_due=add_months(reviewed_on, interval),

@@ -5,6 +5,7 @@ from django.contrib.flatpages.models import FlatPage
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -81,7 +82,11 @@ def condition_list(request):
     )
     page_error = ""
     page_number = request.GET.get("page", "1")
-    if not page_number.isdigit() or not 1 <= int(page_number) <= paginator.num_pages:
+    if (
+        not page_number.isascii()
+        or not page_number.isdecimal()
+        or not (1 <= int(page_number) <= paginator.num_pages)
+    ):
         page_error = f"There is no page “{page_number}”: pages run from 1 to {paginator.num_pages}."
         page_number = "1"
     page = paginator.page(page_number)
@@ -216,6 +221,12 @@ def editorial_policy(request):
             ),
         },
     )
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages (the admin's) that name no icon."""
+    return redirect(static("images/favicon.svg"), permanent=True)
 
 
 @require_GET

@@ -9,10 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
-from simple_history.admin import SimpleHistoryAdmin
 
 from uses import review
-from uses.forms import EvidenceForm
+from uses.forms import ConflictCheckingForm, EvidenceForm
 from uses.models import Condition, Evidence, Person, Publication, Source, Topic
 from uses.resources import (
     ConditionResource,
@@ -24,8 +23,8 @@ from uses.resources import (
     TopicResource,
 )
 
-from .conflicts import ConflictCheckingForm
-from .entries import SUBMIT_PERMISSION, RecordAdminMixin, ReviewedEntryAdmin, StateFilter
+from .entries import RecordAdminMixin, ReviewedEntryAdmin, StateFilter, can_submit
+from .history import HistoryAdmin
 from .imports import ExportOnlyMixin, WorkingCopyImportExportMixin
 
 
@@ -105,7 +104,7 @@ class ConditionAdmin(PublishedOnMixin, WorkingCopyImportExportMixin, ReviewedEnt
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
+class EvidenceAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
     """Every claim across the uses: for finding unsourced claims, and for imports."""
 
     resource_classes = [EvidenceResource]
@@ -123,7 +122,7 @@ class EvidenceAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
     list_select_related = ["condition"]
     autocomplete_fields = ["condition"]
     ordering = ["condition__position", "condition__name", "position"]
-    fields = ["condition", "key", *EvidenceForm.Meta.fields]
+    fields = ["condition", "key", *EvidenceForm.Meta.fields, "revision_seen"]
 
     @admin.display(description="claim", ordering="claim")
     def claim_text(self, obj):
@@ -147,7 +146,7 @@ class TopicAdmin(PublishedOnMixin, WorkingCopyImportExportMixin, ReviewedEntryAd
 
 
 @admin.register(Source)
-class SourceAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
+class SourceAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
     resource_classes = [SourceResource]
     form = ConflictCheckingForm
     list_display = ["title", "key", "kind", "year", "mentioned_only", "citations"]
@@ -215,17 +214,12 @@ class SourceAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
         context = {**(extra_context or {})}
         if source is not None:
             context["citing_count"] = self.citing_entries(source).count()
-            context["can_submit"] = request.user.has_perm(
-                SUBMIT_PERMISSION
-            ) and request.user.has_perm("uses.change_condition")
+            context["can_submit"] = can_submit(request.user, Condition)
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def submit_citing_view(self, request, pk):
         source = get_object_or_404(Source, pk=pk)
-        if not (
-            request.user.has_perm(SUBMIT_PERMISSION)
-            and request.user.has_perm("uses.change_condition")
-        ):
+        if not can_submit(request.user, Condition):
             raise PermissionDenied
         note = request.POST.get("note", "")[:2000] or f"Updated source: {source.title}"
         entries = list(self.citing_entries(source))
@@ -240,7 +234,7 @@ class SourceAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(WorkingCopyImportExportMixin, SimpleHistoryAdmin):
+class PersonAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
     resource_classes = [PersonResource]
     form = ConflictCheckingForm
     list_display = ["name", "credentials", "role", "user"]

@@ -8,14 +8,23 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
-from simple_history.admin import SimpleHistoryAdmin
 
 from uses import review
+from uses.forms import ConflictCheckingForm
 from uses.models import Status, Submission
 
-from .conflicts import ConflictCheckingForm
+from .history import HistoryAdmin
 
 SUBMIT_PERMISSION = "uses.submit_entry"
+
+
+def can_submit(user, model) -> bool:
+    """Who may ask for review of an entry of ``model``: editors who may also change it."""
+    return user.has_perm(SUBMIT_PERMISSION) and user.has_perm(
+        f"{model._meta.app_label}.change_{model._meta.model_name}"
+    )
+
+
 REVIEW_PERMISSION = "uses.review_submission"
 
 
@@ -64,7 +73,7 @@ def entry_url(entry, view: str) -> str:
     return reverse(f"admin:uses_{entry._meta.model_name}_{view}", args=[entry.pk])
 
 
-class ReviewedEntryAdmin(SimpleHistoryAdmin):
+class ReviewedEntryAdmin(HistoryAdmin):
     """Admin of a Condition or Topic: shows its review state and offers the workflow's steps."""
 
     form = ConflictCheckingForm
@@ -127,8 +136,7 @@ class ReviewedEntryAdmin(SimpleHistoryAdmin):
             "current_publication": current,
             "latest_submission": latest,
             "pending_submission": latest if latest and latest.is_pending else None,
-            "can_submit": request.user.has_perm(SUBMIT_PERMISSION)
-            and self.has_change_permission(request, entry),
+            "can_submit": can_submit(request.user, self.model),
             "can_review": request.user.has_perm(REVIEW_PERMISSION),
             "submit_url": entry_url(entry, "submit"),
             "withdraw_url": entry_url(entry, "withdraw"),
@@ -137,9 +145,12 @@ class ReviewedEntryAdmin(SimpleHistoryAdmin):
 
     def entry_or_denied(self, request, pk, permission: str):
         entry = get_object_or_404(self.model, pk=pk)
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
-        if permission == SUBMIT_PERMISSION and not self.has_change_permission(request, entry):
+        allowed = (
+            can_submit(request.user, self.model)
+            if permission == SUBMIT_PERMISSION
+            else request.user.has_perm(permission)
+        )
+        if not allowed:
             raise PermissionDenied
         return entry
 
@@ -216,7 +227,7 @@ class ReviewedEntryAdmin(SimpleHistoryAdmin):
             self.message_user(request, message, messages.ERROR)
 
     def has_submit_permission(self, request):
-        return request.user.has_perm(SUBMIT_PERMISSION) and self.has_change_permission(request)
+        return can_submit(request.user, self.model)
 
 
 def pending_count() -> int:

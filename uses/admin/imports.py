@@ -35,16 +35,18 @@ def model_permission(request, action: str, opts) -> bool:
     return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
 
 
-def entries_changed_by(model, pks) -> list[str]:
-    """The reviewed entries (as "condition:12" / "topic:3") that an import of ``model`` changed."""
+def entries_changed_by(model, pks, earlier_conditions=()) -> list[str]:
+    """The reviewed entries (as "condition:12" / "topic:3") that an import of ``model`` changed;
+    ``earlier_conditions`` are the uses that imported claims belonged to before."""
     if model is Condition:
         conditions = pks
     elif model is Evidence:
-        conditions = Evidence.objects.filter(pk__in=pks).values_list("condition_id", flat=True)
+        conditions = [
+            *Evidence.objects.filter(pk__in=pks).values_list("condition_id", flat=True),
+            *earlier_conditions,
+        ]
     elif model is Source:
-        conditions = Condition.objects.filter(evidence__sources__in=pks).values_list(
-            "pk", flat=True
-        )
+        conditions = Condition.objects.citing(pks).values_list("pk", flat=True)
     elif model is Topic:
         return [f"topic:{pk}" for pk in pks]
     else:
@@ -91,6 +93,16 @@ class WorkingCopyImportExportMixin(ImportExportMixin):
             )
         form.add_error("import_file", message)
 
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except ValueError as error:  # the upload expired or never existed: nothing was written
+            self.message_user(request, f"Nothing was imported: {error}", messages.ERROR)
+            return HttpResponseRedirect(self.import_url())
+
+    def import_url(self) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
             self.message_user(
@@ -99,16 +111,14 @@ class WorkingCopyImportExportMixin(ImportExportMixin):
                 "see which rows and columns are wrong.",
                 messages.ERROR,
             )
-            return HttpResponseRedirect(
-                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
-            )
+            return HttpResponseRedirect(self.import_url())
         response = super().process_result(result, request)
         changed = [
             int(row.object_id)
             for row in result.rows
             if row.import_type in ("new", "update") and row.object_id is not None
         ]
-        entries = entries_changed_by(self.model, changed)
+        entries = entries_changed_by(self.model, changed, getattr(result, "earlier_conditions", ()))
         if entries and request.user.has_perm("uses.submit_entry"):
             request.session[IMPORTED_ENTRIES_SESSION_KEY] = entries
             return HttpResponseRedirect(reverse("admin:uses_submission_submit_imported"))

@@ -17,7 +17,7 @@ from uses.models import Condition, Status, Submission, Topic
 from uses.review_checks import checklist, diff_snapshots
 from uses.views import preview_page
 
-from .entries import REVIEW_PERMISSION, SUBMIT_PERMISSION, RecordAdminMixin
+from .entries import REVIEW_PERMISSION, RecordAdminMixin, can_submit
 from .imports import IMPORTED_ENTRIES_SESSION_KEY
 
 
@@ -166,7 +166,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
 
     def submit_imported_view(self, request):
         """After an import: submit every entry it changed for review, with one note for all."""
-        if not request.user.has_perm(SUBMIT_PERMISSION):
+        if not request.user.has_perm("uses.submit_entry"):
             raise PermissionDenied
         keys = request.session.get(IMPORTED_ENTRIES_SESSION_KEY, [])
         entries = entries_from_keys(keys)
@@ -174,7 +174,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
             note = request.POST.get("note", "")[:2000]
             submitted = 0
             for entry in entries:
-                if request.user.has_perm(f"uses.change_{entry._meta.model_name}"):
+                if can_submit(request.user, type(entry)):
                     review.submit(entry=entry, user=request.user, note=note)
                     submitted += 1
             request.session.pop(IMPORTED_ENTRIES_SESSION_KEY, None)

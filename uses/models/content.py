@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -140,8 +141,7 @@ class Source(Revisioned):
         return self.title
 
     def citing_conditions(self):
-        """The uses with a claim that cites this source: editing it changes their snapshots."""
-        return Condition.objects.filter(evidence__sources=self).distinct().order_by("name")
+        return Condition.objects.citing([self]).order_by("name")
 
 
 class ReviewedEntry(Revisioned):
@@ -151,7 +151,9 @@ class ReviewedEntry(Revisioned):
         max_length=120, unique=True, help_text="Part of the page address. Keep it stable."
     )
     summary = models.TextField(
-        max_length=600, help_text="One or two plain sentences shown in lists and search results."
+        max_length=600,
+        validators=[MaxLengthValidator(600)],
+        help_text="One or two plain sentences shown in lists and search results.",
     )
     body = models.TextField(
         blank=True, help_text="The full text in Markdown. Keep the article's words as they are."
@@ -171,6 +173,16 @@ class ReviewedEntry(Revisioned):
     def entry_key(self) -> str:
         """Names the entry in submissions and publications: "condition:12" or "topic:3"."""
         return f"{self._meta.model_name}:{self.pk}"
+
+
+class ConditionQuerySet(models.QuerySet):
+    def citing(self, sources):
+        """Uses with a claim that cites any of ``sources``: editing one changes their snapshots."""
+        return self.filter(evidence__sources__in=sources).distinct()
+
+    def cited_sources(self):
+        """The ids of the sources these uses' claims cite."""
+        return Source.objects.filter(evidence__condition__in=self).values("pk")
 
 
 class Condition(ReviewedEntry):
@@ -197,6 +209,8 @@ class Condition(ReviewedEntry):
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the article.")
     history = HistoricalRecords()
 
+    objects = ConditionQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "name"]
         verbose_name = "use (condition)"
@@ -212,6 +226,18 @@ class Condition(ReviewedEntry):
     def formulations(self) -> list[str]:
         fields = ("oral", "injection", "implant")
         return [self._meta.get_field(f).verbose_name for f in fields if getattr(self, f)]
+
+
+CITATION_REQUIRED_MESSAGE = (
+    "Choose at least one source, or tick “citation needed” so that readers see it is unsourced."
+)
+
+
+def citation_problem(*, has_sources: bool, citation_needed: bool) -> str:
+    """What is wrong with a claim's citations, or "" when nothing is. One rule, used everywhere."""
+    if not has_sources and not citation_needed:
+        return CITATION_REQUIRED_MESSAGE
+    return ""
 
 
 class EvidenceSource(models.Model):
@@ -231,7 +257,7 @@ class EvidenceSource(models.Model):
         return f"{self.evidence} → {self.source}"
 
 
-class Evidence(models.Model):
+class Evidence(Revisioned):
     """One claim about one use, with how strong the evidence behind it is."""
 
     key = models.SlugField(
@@ -281,7 +307,7 @@ class Evidence(models.Model):
     def save(self, *args, **kwargs):
         if not self.key:
             self.key = f"{self.condition.slug[:120]}-{uuid.uuid4().hex[:8]}"
-        super().save(*args, **kwargs)
+        super().save(*args, **kwargs)  # Revisioned: counts the save
 
 
 class Topic(ReviewedEntry):

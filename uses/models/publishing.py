@@ -110,6 +110,10 @@ class Publication(models.Model):
     )
     change_note = models.TextField(blank=True)
     published_at = models.DateTimeField()
+    frozen_at = models.DateTimeField(
+        help_text="When the published content was frozen: its submission's time. Edits made "
+        "after it are not part of it, so their authors may not approve the next version."
+    )
     reviewed_on = models.DateField()
     first_published_on = models.DateField()
     next_review_due = models.DateField()
