@@ -242,3 +242,14 @@ def test_draft_topics_and_a_changed_overview_stay_private(client, published_site
     for url in ["/", "/sitemap.xml", "/feed/"]:
         html = client.get(url).content.decode()
         assert "Secret topic" not in html and "UNREVIEWED OVERVIEW TEXT" not in html
+
+
+def test_a_page_past_its_review_date_says_so(client, published_site):
+    import datetime
+
+    Publication.objects.filter(slug="fibromyalgia").update(
+        next_review_due=datetime.date(2021, 6, 24)
+    )
+    html = client.get("/uses/fibromyalgia/").content.decode()
+    assert "overdue: this page is waiting for its next medical review" in html
+    assert "overdue" not in client.get("/uses/alcohol-dependence/").content.decode()

@@ -60,12 +60,8 @@ STATE_LABELS = {
 }
 
 
-def entry_field(entry: Condition | Topic) -> str:
-    return "condition" if isinstance(entry, Condition) else "topic"
-
-
 def current_publication(entry: Condition | Topic) -> Publication | None:
-    return Publication.objects.current().filter(**{entry_field(entry): entry}).first()
+    return Publication.objects.current().filter(**{entry.entry_field: entry}).first()
 
 
 def reviewer_emails() -> list[str]:
@@ -92,7 +88,7 @@ def submit(*, entry: Condition | Topic, user, note: str = "", action: str = Acti
         snapshot = serialize(entry)
     Submission.objects.for_entry(entry).pending().update(status=Status.SUPERSEDED)
     submission = Submission.objects.create(
-        **{entry_field(entry): entry},
+        **{entry.entry_field: entry},
         action=action,
         snapshot=snapshot,
         fingerprint=fingerprint(snapshot),
@@ -258,7 +254,7 @@ def entry_states(entries) -> dict[int, EntryState]:
     if not entries:
         return {}
     model = type(entries[0])
-    field = entry_field(entries[0])
+    field = entries[0].entry_field
     pks = [entry.pk for entry in entries]
     if model is Condition:
         from uses.serializers import condition_queryset
@@ -281,21 +277,19 @@ def entry_states(entries) -> dict[int, EntryState]:
         .only("pk", field, "status", "action", "fingerprint", "submitted_at")
     ):
         latest[getattr(submission, f"{field}_id")] = submission
-    today = timezone.localdate()
     return {
         pk: state_of(
             working_fingerprint=fingerprint(serialize(working[pk])),
             current=current.get(pk),
             latest=latest.get(pk),
-            today=today,
         )
         for pk in pks
         if pk in working
     }
 
 
-def state_of(*, working_fingerprint: str, current, latest, today) -> EntryState:
-    overdue = bool(current and not current.is_withdrawn and current.next_review_due < today)
+def state_of(*, working_fingerprint: str, current, latest) -> EntryState:
+    overdue = bool(current and current.is_review_overdue)
     if latest is not None and latest.status == Status.PENDING:
         changed = latest.action == Action.PUBLISH and latest.fingerprint != working_fingerprint
         return EntryState(IN_REVIEW, STATE_LABELS[IN_REVIEW], changed, overdue)

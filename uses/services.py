@@ -52,15 +52,14 @@ def publish(
         snapshot = serialize(entry)
     published_at = published_at or timezone.now()
     reviewed_on = reviewed_on or timezone.localdate(published_at)
-    entry_field = "condition" if isinstance(entry, Condition) else "topic"
-    history = Publication.objects.filter(**{entry_field: entry})
+    history = Publication.objects.filter(**{entry.entry_field: entry})
     earliest = history.order_by("first_published_on").first()
     if earliest is not None:
         first_published_on = earliest.first_published_on
     history.filter(is_current=True).update(is_current=False)
     interval = snapshot.get("review_interval_months", entry.review_interval_months)
     return Publication.objects.create(
-        **{entry_field: entry},
+        **{entry.entry_field: entry},
         **publication_columns(snapshot),
         is_current=True,
         is_withdrawn=withdrawn,

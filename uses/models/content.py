@@ -170,9 +170,9 @@ class ReviewedEntry(Revisioned):
         abstract = True
 
     @property
-    def entry_key(self) -> str:
-        """Names the entry in submissions and publications: "condition:12" or "topic:3"."""
-        return f"{self._meta.model_name}:{self.pk}"
+    def entry_field(self) -> str:
+        """The field that points at this entry from submissions and publications."""
+        return self._meta.model_name
 
 
 class ConditionQuerySet(models.QuerySet):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .choices import Approval, Category, Certainty, Direction, Regimen
 from .content import Condition, Person, Topic
@@ -165,6 +166,11 @@ class Publication(models.Model):
         from uses.serializers import upgrade_snapshot
 
         return upgrade_snapshot(self.snapshot)
+
+    @property
+    def is_review_overdue(self) -> bool:
+        """Past its next review date (a withdrawn entry has none)."""
+        return not self.is_withdrawn and self.next_review_due < timezone.localdate()
 
     @property
     def entry(self) -> Condition | Topic:

@@ -25,7 +25,7 @@ class SubmissionQuerySet(models.QuerySet):
         return self.filter(status=Status.PENDING)
 
     def for_entry(self, entry: Condition | Topic):
-        return self.filter(**{entry._meta.model_name: entry})
+        return self.filter(**{entry.entry_field: entry})
 
 
 class Submission(models.Model):
