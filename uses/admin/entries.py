@@ -1,5 +1,7 @@
 """What the two kinds of reviewed entry share in the admin: state, review panel and buttons."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -73,6 +75,31 @@ def entry_url(entry, view: str) -> str:
     return reverse(f"admin:uses_{entry._meta.model_name}_{view}", args=[entry.pk])
 
 
+# step: (permission, posted field, what it does, message on success)
+STEPS = {
+    "submit": (
+        SUBMIT_PERMISSION,
+        "note",
+        lambda entry, user, text: review.submit(entry=entry, user=user, note=text),
+        "“{entry}” was submitted for review. The public page will not change until a medical "
+        "reviewer approves it.",
+    ),
+    "withdraw": (
+        SUBMIT_PERMISSION,
+        "note",
+        lambda entry, user, text: review.withdraw(entry=entry, user=user, note=text),
+        "Withdrawal of “{entry}” was requested. The page stays public until a medical reviewer "
+        "approves the withdrawal.",
+    ),
+    "confirm": (
+        REVIEW_PERMISSION,
+        "comment",
+        lambda entry, user, text: review.confirm(entry=entry, reviewer=user, comment=text),
+        "“{entry}” was confirmed as still accurate; its review dates are renewed.",
+    ),
+}
+
+
 class ReviewedEntryAdmin(HistoryAdmin):
     """Admin of a Condition or Topic: shows its review state and offers the workflow's steps."""
 
@@ -110,12 +137,15 @@ class ReviewedEntryAdmin(HistoryAdmin):
     def get_urls(self):
         name = f"uses_{self.model._meta.model_name}"
         wrap = self.admin_site.admin_view
-        return [
-            path("<int:pk>/submit/", wrap(self.submit_view), name=f"{name}_submit"),
-            path("<int:pk>/withdraw/", wrap(self.withdraw_view), name=f"{name}_withdraw"),
-            path("<int:pk>/confirm/", wrap(self.confirm_view), name=f"{name}_confirm"),
-            *super().get_urls(),
+        steps = [
+            path(
+                f"<int:pk>/{step}/",
+                wrap(require_POST(partial(self.step_view, step=step))),
+                name=f"{name}_{step}",
+            )
+            for step in STEPS
         ]
+        return [*steps, *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         entry = self.get_object(request, object_id)
@@ -154,62 +184,17 @@ class ReviewedEntryAdmin(HistoryAdmin):
             raise PermissionDenied
         return entry
 
-    def run_step(self, request, entry, step, success: str):
+    def step_view(self, request, pk, step: str):
+        """One workflow step on one entry, from its change form; POST only."""
+        permission, field, run, success = STEPS[step]
+        entry = self.entry_or_denied(request, pk, permission)
         try:
-            step()
+            run(entry, request.user, request.POST.get(field, "")[:2000])
         except review.ReviewError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
-            self.message_user(request, success, messages.SUCCESS)
+            self.message_user(request, success.format(entry=entry), messages.SUCCESS)
         return HttpResponseRedirect(entry_url(entry, "change"))
-
-    @staticmethod
-    def posted(request, name: str) -> str:
-        return request.POST.get(name, "")[:2000]
-
-    def submit_view(self, request, pk):
-        return require_POST(self._submit)(request, pk)
-
-    def _submit(self, request, pk):
-        entry = self.entry_or_denied(request, pk, SUBMIT_PERMISSION)
-        return self.run_step(
-            request,
-            entry,
-            lambda: review.submit(
-                entry=entry, user=request.user, note=self.posted(request, "note")
-            ),
-            f"“{entry}” was submitted for review. The public page will not change until a "
-            f"medical reviewer approves it.",
-        )
-
-    def withdraw_view(self, request, pk):
-        return require_POST(self._withdraw)(request, pk)
-
-    def _withdraw(self, request, pk):
-        entry = self.entry_or_denied(request, pk, SUBMIT_PERMISSION)
-        return self.run_step(
-            request,
-            entry,
-            lambda: review.withdraw(
-                entry=entry, user=request.user, note=self.posted(request, "note")
-            ),
-            f"Withdrawal of “{entry}” was requested. The page stays public until a medical "
-            f"reviewer approves the withdrawal.",
-        )
-
-    def confirm_view(self, request, pk):
-        return require_POST(self._confirm)(request, pk)
-
-    def _confirm(self, request, pk):
-        entry = self.entry_or_denied(request, pk, REVIEW_PERMISSION)
-        return self.run_step(
-            request,
-            entry,
-            lambda: review.confirm(
-                entry=entry, reviewer=request.user, comment=self.posted(request, "comment")
-            ),
-            f"“{entry}” was confirmed as still accurate; its review dates are renewed.",
-        )
 
     @admin.action(description="Submit selected for review", permissions=["submit"])
     def submit_selected(self, request, queryset):
