@@ -323,7 +323,15 @@ WORKING_COPY_RESOURCES = [
 # --- the published record (export only) -------------------------------------------------------
 
 
-class PublishedEntryResource(EscapedExport, resources.ModelResource):
+class PublicRecordExport(EscapedExport):
+    """Exports of the published record: whatever list the admin exports from, only what the
+    public sees now (never withdrawn entries or past versions)."""
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.filter(pk__in=Publication.objects.public().values("pk"))
+
+
+class PublishedEntryResource(PublicRecordExport, resources.ModelResource):
     """Every entry as the public sees it now: one row per current, public publication."""
 
     reviewer = fields.Field(attribute="reviewer__display_name", column_name="reviewed_by")
@@ -342,11 +350,8 @@ class PublishedEntryResource(EscapedExport, resources.ModelResource):
     def get_queryset(self):
         return Publication.objects.public().in_article_order().select_related("author", "reviewer")
 
-    def filter_export(self, queryset, **kwargs):
-        return queryset.filter(pk__in=Publication.objects.public().values("pk"))
 
-
-class PublishedEvidenceResource(EscapedExport, resources.ModelResource):
+class PublishedEvidenceResource(PublicRecordExport, resources.ModelResource):
     """Every published claim with its grade and sources, as the public pages show them."""
 
     use = fields.Field(attribute="use", column_name="use")
@@ -370,10 +375,10 @@ class PublishedEvidenceResource(EscapedExport, resources.ModelResource):
     def get_queryset(self):
         return Publication.objects.public().conditions().in_article_order()
 
-    def export(self, queryset=None, **kwargs):
-        publications = queryset if queryset is not None else self.get_queryset()
-        public = publications.filter(pk__in=Publication.objects.public().values("pk"))
-        rows = [
+    def filter_export(self, queryset, **kwargs):
+        # One row per claim of each public publication (export() iterates what this returns).
+        public = super().filter_export(queryset, **kwargs)
+        return [
             SimpleNamespace(
                 use=publication.slug,
                 reviewed_on=publication.reviewed_on,
@@ -384,4 +389,3 @@ class PublishedEvidenceResource(EscapedExport, resources.ModelResource):
             for publication in public.conditions()
             for item in publication.content["evidence"]
         ]
-        return super().export(queryset=rows, **kwargs)
