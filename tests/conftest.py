@@ -58,6 +58,15 @@ def published_site(db, reviewer, editorial_policy):
 
 
 @pytest.fixture
+def published(reviewer):
+    """A published use, for the workflow's tests."""
+    condition, _ = factories.make_published_condition(
+        name="Fibromyalgia", slug="fibromyalgia", reviewer=reviewer
+    )
+    return condition
+
+
+@pytest.fixture
 def editor(db):
     return factories.make_user("Editors", username="edna")
 

@@ -8,7 +8,15 @@ from django.urls import reverse
 
 from tests import factories
 from uses import review
-from uses.models import Condition, Evidence, Publication, Status, Submission, Topic
+from uses.models import (
+    Condition,
+    Evidence,
+    Publication,
+    ReviewState,
+    Status,
+    Submission,
+    Topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +118,6 @@ def post_step(client, model, view, pk, **data):
 
 # Crafted POSTs: role -> whether the step may happen.
 POST_MATRIX = [
-    ("submit", {"editor": True, "reviewer": False, "superuser": True}),
     ("withdraw", {"editor": True, "reviewer": False, "superuser": True}),
     ("confirm", {"editor": False, "reviewer": True, "superuser": False}),
 ]
@@ -220,14 +227,14 @@ def test_the_change_form_shows_state_and_the_right_buttons(client, users, sample
     url = admin_url(Condition, "change", condition.pk)
     editor_html = login(client, users, "editor").get(url).content.decode()
     assert "In review" in editor_html
-    assert "Submit for review" in editor_html
+    assert "Save and submit for review" in editor_html
     assert "Confirm still accurate" not in editor_html
     client.logout()
     review.request_changes(
         submission=sample["Submission"], reviewer=users["reviewer"], comment="Add a source"
     )
     reviewer_html = login(client, users, "reviewer").get(url).content.decode()
-    assert "Submit for review" not in reviewer_html
+    assert "Save and submit for review" not in reviewer_html
     assert "Confirm still accurate" in reviewer_html
     assert "Add a source" in reviewer_html
     assert "Changes requested" in reviewer_html
@@ -240,12 +247,10 @@ def test_the_review_page_shows_diff_checklist_preview_and_four_eyes(
     condition.summary = "New words"
     condition.save()
     factories.make_evidence(condition, claim="Unsourced claim", citation_needed=False)
-    submission = review.submit(entry=condition, user=users["reviewer"])
-    html = (
-        login(client, users, "reviewer")
-        .get(admin_url(Submission, "review", submission.pk))
-        .content.decode()
-    )
+    both = factories.make_user("Editors", "Medical reviewers", person=True)
+    submission = review.submit(entry=condition, user=both)
+    client.force_login(both)
+    html = client.get(admin_url(Submission, "review", submission.pk)).content.decode()
     assert "<del>Old</del>" in html and "<ins>New</ins>" in html
     assert "no source" in html
     assert "Open the preview" in html
@@ -270,7 +275,7 @@ def test_an_editor_and_a_reviewer_complete_the_workflow_in_the_admin(
     condition, _ = factories.make_published_condition(reviewer=reviewer, slug="lupus")
     editor_client = login(client, users, "editor")
     with django_capture_on_commit_callbacks(execute=True):
-        editor_client.post(admin_url(Condition, "submit", condition.pk), {"note": "Please review"})
+        save_and_submit(editor_client, condition, review_note="Please review")
     submission = Submission.objects.get()
     editor_client.logout()
     reviewer_client = login(client, users, "reviewer")
@@ -396,12 +401,12 @@ def test_changelists_are_constant_in_queries(admin_client, reviewer, editor, mod
     assert queries_for_changelist() == few
 
 
-@pytest.mark.parametrize("state", [*review.STATE_LABELS, "overdue"])
+@pytest.mark.parametrize("state", [*ReviewState.values, "overdue"])
 def test_changelists_filter_by_review_state(admin_client, reviewer, state):
     factories.make_published_condition(reviewer=reviewer)
     response = admin_client.get(admin_url(Condition, "changelist") + f"?state={state}")
     assert response.status_code == 200
-    expected = 1 if state == review.PUBLISHED else 0
+    expected = 1 if state == ReviewState.PUBLISHED else 0
     assert response.context["cl"].result_count == expected
 
 
@@ -454,3 +459,143 @@ def test_crafted_posts_to_the_bulk_submit_views_are_refused(client, users, sampl
     expected = {302} if role == "anonymous" else {403}
     assert citing.status_code in expected and imported.status_code in expected
     assert Submission.objects.count() == before
+
+
+# --- saving and submitting in one request (issue 7, hole 5) -----------------------------------
+
+
+def save_and_submit(client, condition, **changes):
+    url = admin_url(Condition, "change", condition.pk)
+    data = change_form_data(client.get(url).context["adminform"].form, condition)
+    data.update(changes, _submit_for_review="Save and submit for review")
+    return client.post(url, data)
+
+
+def test_save_and_submit_submits_exactly_what_was_typed(client, users, reviewer):
+    condition, _ = factories.make_published_condition(reviewer=reviewer, slug="lupus")
+    editor_client = login(client, users, "editor")
+    response = save_and_submit(
+        editor_client,
+        condition,
+        body="Typed just before pressing the button.",
+        review_note="Private: see the ticket.",
+        public_note="Reworded the body.",
+    )
+    assert response.status_code == 302
+    submission = Submission.objects.get(condition=condition)
+    assert submission.snapshot["body"] == "Typed just before pressing the button."
+    assert submission.note == "Private: see the ticket."
+    assert submission.public_note == "Reworded the body."
+    condition.refresh_from_db()
+    assert condition.body == "Typed just before pressing the button."
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "was saved and submitted for review" in page
+
+
+def test_a_refused_submission_keeps_the_saved_edit_and_says_why(client, users, reviewer):
+    condition, _ = factories.make_published_condition(reviewer=reviewer, slug="lupus")
+    withdrawal = review.withdraw(entry=condition, user=users["editor"], note="Outdated")
+    editor_client = login(client, users, "editor")
+    response = save_and_submit(editor_client, condition, body="Kept, though not submitted.")
+    assert response.status_code == 302
+    condition.refresh_from_db()
+    assert condition.body == "Kept, though not submitted."
+    withdrawal.refresh_from_db()
+    assert withdrawal.is_pending
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "saved, but not submitted" in page
+    assert "Cancel the withdrawal request" in page
+
+
+def test_only_editors_see_the_save_and_submit_button(client, users, sample):
+    url = admin_url(Condition, "change", sample["Condition"].pk)
+    assert "Save and submit for review" in login(client, users, "editor").get(url).content.decode()
+    client.logout()
+    assert "Save and submit for review" not in (
+        login(client, users, "reviewer").get(url).content.decode()
+    )
+
+
+def test_an_editor_cancels_a_pending_withdrawal_from_the_change_form(client, users, reviewer):
+    condition, _ = factories.make_published_condition(reviewer=reviewer)
+    withdrawal = review.withdraw(entry=condition, user=users["editor"], note="Outdated")
+    response = post_step(
+        login(client, users, "editor"), Condition, "cancel_withdrawal", condition.pk
+    )
+    assert response.status_code == 302
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == Status.CANCELLED
+
+
+def test_the_bulk_action_does_not_replace_a_pending_withdrawal(client, users, reviewer):
+    condition, _ = factories.make_published_condition(reviewer=reviewer)
+    withdrawal = review.withdraw(entry=condition, user=users["editor"], note="Outdated")
+    response = login(client, users, "editor").post(
+        admin_url(Condition, "changelist"),
+        {"action": "submit_selected", "_selected_action": [condition.pk], "note": "x"},
+        follow=True,
+    )
+    assert "waits for review" in response.content.decode()
+    withdrawal.refresh_from_db()
+    assert withdrawal.is_pending
+
+
+# --- single-line fields refuse control characters (issue 7, hole 7) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "Lupus\nBcc: victim@example.com"),
+        ("name", "Lu\rpus"),
+        ("article_heading", "Heading\x07"),
+        ("name", "Lupus\x00"),
+        ("summary", "A summary\x00 with a NUL"),
+    ],
+)
+def test_crafted_control_characters_get_a_form_error(client, users, field, value):
+    condition = factories.make_condition(name="Lupus", slug="lupus")
+    url = admin_url(Condition, "change", condition.pk)
+    editor_client = login(client, users, "editor")
+    data = change_form_data(editor_client.get(url).context["adminform"].form, condition)
+    response = editor_client.post(url, {**data, field: value})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field]
+    condition.refresh_from_db()
+    assert getattr(condition, field) != value
+
+
+def test_multi_line_fields_keep_their_line_breaks(client, users):
+    condition = factories.make_condition(name="Lupus", slug="lupus")
+    url = admin_url(Condition, "change", condition.pk)
+    editor_client = login(client, users, "editor")
+    data = change_form_data(editor_client.get(url).context["adminform"].form, condition)
+    response = editor_client.post(url, {**data, "body": "One.\r\n\r\n\tTwo."})
+    assert response.status_code == 302
+    condition.refresh_from_db()
+    assert condition.body == "One.\r\n\r\n\tTwo."
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_data")
+def test_a_failing_email_is_a_warning_after_the_work_is_done(client, settings):
+    settings.EMAIL_BACKEND = "tests.test_review_gate.FailingBackend"
+    editor = factories.make_user("Editors", username="edna")
+    reviewer_user = factories.make_user("Medical reviewers", username="mara", person=True)
+    condition, _ = factories.make_published_condition(slug="lupus")
+
+    client.force_login(editor)
+    response = save_and_submit(client, condition, body="A new body.")
+    html = client.get(response["Location"]).content.decode()
+    assert "was saved and submitted for review" in html
+    assert "could not be sent" in html
+    submission = Submission.objects.get()
+
+    client.force_login(reviewer_user)
+    response = client.post(
+        admin_url(Submission, "review", submission.pk), {"decision": "approve"}, follow=True
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Approved." in html and "could not be sent" in html
+    assert Publication.objects.current().get(condition=condition).submission == submission

@@ -80,50 +80,65 @@ def log_in(page, base_url, username):
     page.wait_for_url(f"{base_url}/admin/")
 
 
-def test_editor_submits_and_reviewer_approves_in_a_real_browser(live_server, new_page):
+def test_an_edit_is_saved_and_submitted_in_one_step_and_a_second_reviewer_approves(
+    live_server, new_page
+):
+    from uses.models import Submission
+
     reviewer_person = factories.make_person(name="Article Reviewer", credentials="APRN")
     condition, _ = factories.make_published_condition(
         name="Fibromyalgia", slug="fibromyalgia", reviewer=reviewer_person
     )
-    factories.make_user("Editors", username="edna")
+    factories.make_user("Editors", "Medical reviewers", username="bo", person=True)
     factories.make_user("Medical reviewers", username="mara", person=True)
     public_url = f"{live_server.url}/uses/fibromyalgia/"
 
-    # The editor changes the summary and submits it with a note.
+    # Bo, an editor who is also a reviewer, changes the summary and, without saving first,
+    # presses "Save and submit for review" with a private note and a public line.
     editor = new_page()
-    log_in(editor, live_server.url, "edna")
+    log_in(editor, live_server.url, "bo")
     editor.goto(f"{live_server.url}/admin/uses/condition/{condition.pk}/change/")
     editor.get_by_label("Summary:").fill("Stanford studies found benefit for pain and fatigue.")
-    editor.get_by_role("button", name="Save and continue editing").click()
-    editor.wait_for_selector("text=was changed successfully")
-    assert editor.get_by_text("Published, with unpublished changes").is_visible()
-    editor.get_by_label("Note to the reviewer (optional)").fill("Shorter summary")
-    editor.get_by_role("button", name="Submit for review").click()
-    editor.wait_for_selector("text=was submitted for review")
+    editor.get_by_label("Note to the reviewer (private)").fill("PRIVATE: from a press release")
+    editor.get_by_label("What changed (public)").fill("Summarised the Stanford findings.")
+    editor.get_by_role("button", name="Save and submit for review").click()
+    editor.wait_for_selector("text=was saved and submitted for review")
     assert editor.get_by_text("In review").first.is_visible()
+    submission = Submission.objects.get()
+    assert submission.snapshot["summary"] == "Stanford studies found benefit for pain and fatigue."
+
+    # Bo may not approve their own change.
+    editor.goto(f"{live_server.url}/admin/uses/submission/{submission.pk}/review/")
+    assert editor.get_by_text("You cannot approve this.").is_visible()
+    assert editor.get_by_role("button", name="Approve and publish").is_disabled()
 
     # The public page has not changed.
     reader = new_page()
     reader.goto(public_url)
     assert "Stanford studies found benefit" not in reader.content()
 
-    # A medical reviewer finds it in the queue, reads the diff and the preview, and approves.
+    # A second medical reviewer finds it in the queue, reads the diff and the preview, rewords
+    # the public line and approves.
     reviewer = new_page()
     log_in(reviewer, live_server.url, "mara")
     reviewer.get_by_role("link", name=re.compile("1 submission waiting for review")).click()
     reviewer.get_by_role("link", name="Fibromyalgia").click()
     reviewer.wait_for_selector("text=Changes against the published version")
     assert reviewer.locator(".review-diff ins").first.is_visible()
+    assert reviewer.get_by_text("PRIVATE: from a press release").is_visible()
     preview = reviewer.frame_locator("iframe.preview-frame")
     assert preview.get_by_text("Preview, not published").is_visible()
+    reviewer.get_by_label("What changed, for readers").fill("Summarised the Stanford study.")
     reviewer.get_by_role("button", name="Approve and publish").click()
     reviewer.wait_for_selector("text=Approved.")
 
-    # The public page now shows the change and who reviewed it.
+    # The public page shows the change, who reviewed it and the public line; never the note.
     reader.goto(public_url)
     html = reader.content()
     assert "Stanford studies found benefit for pain and fatigue." in html
     assert "Dr Mara, MD" in reader.locator(".byline").inner_text()
+    assert "Summarised the Stanford study." in reader.locator(".review-history").inner_text()
+    assert "PRIVATE" not in html
 
 
 def test_public_pages_are_keyboard_reachable(live_server, new_page):

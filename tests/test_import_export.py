@@ -476,3 +476,13 @@ def test_moving_claims_offers_both_uses_for_review(editor_client, lupus):
     confirm(editor_client, "evidence", upload(editor_client, "evidence", moved))
     page = editor_client.get(reverse("admin:uses_submission_submit_imported")).content.decode()
     assert "Lupus" in page and crohns.name in page
+
+
+@pytest.mark.parametrize("value", ["A study\nBcc: x@example.com", "A study\x00", "Tab\there"])
+def test_a_control_character_in_a_single_line_cell_is_a_row_error(editor_client, value):
+    dataset = tablib.Dataset(headers=["key", "title", "doi", "pmid", "trial_id"])
+    dataset.append(["good", "Fine", "", "", ""])
+    dataset.append(["bad", value, "", "", ""])
+    html = upload(editor_client, "source", dataset.csv).content.decode()
+    assert "Row 2" in html and "title" in html and "line break or control character" in html
+    assert not Source.objects.exists()

@@ -9,28 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tests import factories
-from uses import review
-from uses.models import Publication, Status, Submission
+from tests.factories import edit
+from uses import review, selectors
+from uses.models import Publication, ReviewState, Status, Submission
 from uses.services import publish
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def published(reviewer):
-    condition, _ = factories.make_published_condition(
-        name="Fibromyalgia", slug="fibromyalgia", reviewer=reviewer
-    )
-    return condition
-
-
-def edit(entry, user, **fields):
-    """Change the working copy as ``user`` would in the admin, with history."""
-    for name, value in fields.items():
-        setattr(entry, name, value)
-    entry._history_user = user
-    entry.save()
-    return entry
 
 
 # --- submit -----------------------------------------------------------------------------------
@@ -99,7 +83,9 @@ def test_approval_publishes_the_submitted_snapshot_not_the_later_working_copy(
 
 def test_approval_records_who_when_and_renews_the_review_dates(published, editor, medical_reviewer):
     edit(published, editor, review_interval_months=6)
-    submission = review.submit(entry=published, user=editor, note="Shorter interval")
+    submission = review.submit(
+        entry=published, user=editor, note="Private", public_note="Shorter interval"
+    )
     publication = review.approve(
         submission=submission, reviewer=medical_reviewer, comment="Checked"
     )
@@ -234,7 +220,7 @@ def test_request_changes_needs_a_comment_and_records_it(published, editor, medic
     submission.refresh_from_db()
     assert submission.status == Status.CHANGES_REQUESTED
     assert submission.comment == "Cite the Stanford study"
-    assert review.entry_state(published).code == review.CHANGES_REQUESTED
+    assert selectors.entry_state(published).code == ReviewState.CHANGES_REQUESTED
 
 
 # --- withdrawal -------------------------------------------------------------------------------
@@ -252,7 +238,7 @@ def test_a_withdrawn_entry_answers_410_and_leaves_every_list(
     assert "withdrawn" in response.content.decode()
     for url in ["/", "/uses/", "/sources/", "/evidence/", "/sitemap.xml", "/feed/"]:
         assert "fibromyalgia" not in client.get(url).content.decode().lower(), url
-    assert review.entry_state(published).code == review.WITHDRAWN
+    assert selectors.entry_state(published).code == ReviewState.WITHDRAWN
     assert published.publications.count() == 2
 
 
@@ -290,7 +276,7 @@ def test_confirm_still_accurate_renews_the_review_without_changing_content(
     assert confirmed.change_note == review.CONFIRM_NOTE
     assert confirmed.reviewed_on == timezone.localdate()
     assert confirmed.next_review_due > timezone.localdate()
-    assert not review.entry_state(published).review_overdue
+    assert not selectors.entry_state(published).review_overdue
 
 
 def test_confirm_is_refused_for_an_unpublished_entry(medical_reviewer):
@@ -320,35 +306,35 @@ def test_review_due_says_when_nothing_is_due(published, capsys):
 
 def test_every_state_of_an_entry(published, editor, medical_reviewer):
     def state():
-        return review.entry_state(published)
+        return selectors.entry_state(published)
 
-    assert review.entry_state(factories.make_condition()).code == review.DRAFT
-    assert state().code == review.PUBLISHED
+    assert selectors.entry_state(factories.make_condition()).code == ReviewState.DRAFT
+    assert state().code == ReviewState.PUBLISHED
     edit(published, editor, summary="Changed")
-    assert state().code == review.CHANGED
+    assert state().code == ReviewState.CHANGED
     submission = review.submit(entry=published, user=editor)
-    assert state().code == review.IN_REVIEW
+    assert state().code == ReviewState.IN_REVIEW
     assert not state().changed_since_submitted
     edit(published, editor, summary="Changed again")
     assert state().changed_since_submitted
     review.request_changes(submission=submission, reviewer=medical_reviewer, comment="No")
-    assert state().code == review.CHANGES_REQUESTED
+    assert state().code == ReviewState.CHANGES_REQUESTED
     review.approve(
         submission=review.submit(entry=published, user=editor), reviewer=medical_reviewer
     )
-    assert state().code == review.PUBLISHED
+    assert state().code == ReviewState.PUBLISHED
     review.approve(
         submission=review.withdraw(entry=published, user=editor, note="Gone"),
         reviewer=medical_reviewer,
     )
-    assert state().code == review.WITHDRAWN
+    assert state().code == ReviewState.WITHDRAWN
 
 
 def test_editing_a_source_marks_citing_entries_changed_but_no_page(client, published, editor):
     before = client.get("/uses/fibromyalgia/").content
     source = published.evidence.get().sources.get()
     edit(source, editor, title="A corrected title")
-    assert review.entry_state(published).code == review.CHANGED
+    assert selectors.entry_state(published).code == ReviewState.CHANGED
     assert client.get("/uses/fibromyalgia/").content == before
 
 

@@ -5,10 +5,19 @@ from django.utils.feedgenerator import Atom1Feed
 from uses.models import Publication
 
 
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom whose summaries are plain text: a reader never interprets a change line as HTML."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class UpdatesFeed(Feed):
     """Every approved publication, newest first: what changed and who reviewed it."""
 
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtomFeed
     title = "Naltrexone uses: reviewed updates"
     subtitle = "Each entry as it is published after medical review."
     link = "/"

@@ -6,6 +6,9 @@ from django.utils import timezone
 
 from uses.models import Evidence, Source
 from uses.models.content import citation_problem
+from uses.models.review import PUBLIC_NOTE_MAX_LENGTH
+from uses.review import DEFAULT_PUBLIC_NOTES, PRIVATE_TEXT_MAX_LENGTH
+from uses.validators import validate_single_line, validate_text
 
 
 def last_change(instance) -> tuple[str, str]:
@@ -46,6 +49,33 @@ class ConflictCheckingForm(forms.ModelForm):
                 code="conflict",
             )
         return cleaned
+
+
+class ReviewedEntryForm(ConflictCheckingForm):
+    """A use or topic, with the two notes that go with "Save and submit for review"."""
+
+    review_note = forms.CharField(
+        label="Note to the reviewer (private)",
+        required=False,
+        max_length=PRIVATE_TEXT_MAX_LENGTH,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Seen only by the medical reviewers: what changed, why, and what to check.",
+    )
+    public_note = forms.CharField(
+        label="What changed (public)",
+        required=False,
+        max_length=PUBLIC_NOTE_MAX_LENGTH,
+        validators=[validate_single_line],
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text="One line for readers, shown in the page's review history and the feed once "
+        "a reviewer approves it (they may reword it), e.g. “Added the 2020 Stanford study.” "
+        f"Left empty, it reads “{DEFAULT_PUBLIC_NOTES['publish']}”",
+    )
+
+    def submission_fields(self):
+        """The bound note fields, for the "Save and submit for review" part of the page."""
+        return [self["review_note"], self["public_note"]]
 
 
 class EvidenceForm(ConflictCheckingForm):

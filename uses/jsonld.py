@@ -67,7 +67,7 @@ def medical_web_page(site_url: str, publication: Publication, content: dict) -> 
         "description": content["summary"],
         "inLanguage": "en",
         "datePublished": publication.first_published_on.isoformat(),
-        "dateModified": publication.published_at.date().isoformat(),
+        "dateModified": publication.content_published_at.date().isoformat(),
         "lastReviewed": publication.reviewed_on.isoformat(),
         "reviewedBy": person(
             site_url,
@@ -86,7 +86,7 @@ def medical_web_page(site_url: str, publication: Publication, content: dict) -> 
 def collection_page(site_url: str, *, name: str, path: str, items) -> dict:
     """A page that lists published entries."""
     items = list(items)
-    modified = max((item.published_at for item in items), default=None)
+    modified = max((item.content_published_at for item in items), default=None)
     data = {
         "@context": CONTEXT,
         "@type": "MedicalWebPage",

@@ -1,125 +1,160 @@
-"""The review workflow: submit, approve, request changes, withdraw, confirm.
+"""The review workflow: submit, withdraw, cancel a withdrawal, approve, request changes, confirm.
 
-Every rule of the workflow lives here. Admin views, actions, commands and tests call these
-functions; they never repeat the rules.
+Each step decides itself who may take it (the roles in ``uses.roles``) and applies the four-eyes
+rule, so admin views, actions, imports, commands and tests call these functions and never
+repeat the rules. The reads they share (states, queues, due lists) are in ``uses.selectors``.
 """
 
-import datetime
-from dataclasses import dataclass
-
-from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from uses import notifications
+from uses import notifications, selectors
 from uses.models import (
     Action,
     Condition,
-    Evidence,
     Person,
     Publication,
-    Source,
+    ReviewType,
     Status,
     Submission,
     Topic,
 )
+from uses.models.review import PUBLIC_NOTE_MAX_LENGTH
+from uses.roles import can_review, can_submit
 from uses.serializers import fingerprint, serialize
 from uses.services import lock_entry, publish
+from uses.validators import validate_single_line, validate_text
 
-EDITORS = "Editors"
-REVIEWERS = "Medical reviewers"
 CONFIRM_NOTE = "Confirmed still accurate; no changes."
+# The public "what changed" line when nobody proposed one: neutral, and true of every approval.
+DEFAULT_PUBLIC_NOTES = {
+    Action.PUBLISH: "Published after medical review.",
+    Action.WITHDRAW: "Withdrawn after medical review.",
+}
+PRIVATE_TEXT_MAX_LENGTH = 4000
 
 
 class ReviewError(Exception):
     """A workflow rule refused the step. The message says why, in words for the user."""
 
 
-@dataclass(frozen=True)
-class EntryState:
-    code: str
-    label: str
-    changed_since_submitted: bool = False
-    review_overdue: bool = False
+class NotAllowed(ReviewError):
+    """The user's role does not allow the step at all."""
 
 
-DRAFT = "draft"
-PUBLISHED = "published"
-CHANGED = "changed"
-IN_REVIEW = "in_review"
-CHANGES_REQUESTED = "changes_requested"
-WITHDRAWN = "withdrawn"
-STATE_LABELS = {
-    DRAFT: "Draft (never published)",
-    PUBLISHED: "Published",
-    CHANGED: "Published, with unpublished changes",
-    IN_REVIEW: "In review",
-    CHANGES_REQUESTED: "Changes requested",
-    WITHDRAWN: "Withdrawn",
-}
+def require(allowed: bool, step: str) -> None:
+    if not allowed:
+        raise NotAllowed(f"Your login may not {step}. Ask an administrator if it should.")
 
 
-def current_publication(entry: Condition | Topic) -> Publication | None:
-    return Publication.objects.current().filter(**{entry.entry_field: entry}).first()
+def clean_text(value: str, *, label: str, single_line: bool = False) -> str:
+    """``value`` stripped, or a ReviewError naming ``label`` if it cannot be stored or shown."""
+    value = (value or "").strip()
+    limit = PUBLIC_NOTE_MAX_LENGTH if single_line else PRIVATE_TEXT_MAX_LENGTH
+    try:
+        (validate_single_line if single_line else validate_text)(value)
+    except ValidationError as error:
+        raise ReviewError(f"{label}: {error.messages[0]}") from error
+    if len(value) > limit:
+        raise ReviewError(f"{label}: write at most {limit} characters (it has {len(value)}).")
+    return value
 
 
-def reviewer_emails() -> list[str]:
-    group = Group.objects.filter(name=REVIEWERS).first()
-    if group is None:
-        return []
-    users = group.user_set.filter(is_active=True).exclude(email="")
-    return list(users.values_list("email", flat=True))
+def proposed_public_note(submission: Submission) -> str:
+    """The public line an approval publishes unless the reviewer rewords it."""
+    return submission.public_note or DEFAULT_PUBLIC_NOTES[submission.action]
+
+
+def who(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 @transaction.atomic
-def submit(*, entry: Condition | Topic, user, note: str = "", action: str = Action.PUBLISH):
+def submit(
+    *,
+    entry: Condition | Topic,
+    user,
+    note: str = "",
+    public_note: str = "",
+    action: str = Action.PUBLISH,
+) -> Submission:
     """Freeze the entry as it is now and ask for review; an earlier pending request is superseded.
 
     For a withdrawal the snapshot is the current publication's: that is what will be taken down.
+    A pending withdrawal is never replaced by a routine submission: it must be cancelled first.
     """
+    require(can_submit(user, type(entry)), "submit entries for review")
+    note = clean_text(note, label="Note to the reviewer")
+    public_note = clean_text(public_note, label="What changed", single_line=True)
     entry = lock_entry(entry)
-    current = current_publication(entry)
+    current = selectors.current_publication(entry)
+    pending = selectors.pending_submission(entry)
     if action == Action.WITHDRAW:
         if current is None or current.is_withdrawn:
             raise ReviewError("Only a published entry can be withdrawn.")
         snapshot = current.snapshot
     else:
+        if pending is not None and pending.is_withdrawal:
+            raise ReviewError(
+                f"A withdrawal of “{entry}” waits for review (requested by "
+                f"{who(pending.submitted_by)} on {pending.submitted_at:%Y-%m-%d}). Submitting "
+                f"changes would replace it: cancel the withdrawal request first if the entry "
+                f"should stay public."
+            )
         snapshot = serialize(entry)
-    Submission.objects.for_entry(entry).pending().update(status=Status.SUPERSEDED)
+        if problem := selectors.address_problem(entry=entry, snapshot=snapshot):
+            raise ReviewError(problem)
+    if pending is not None:
+        pending.status = Status.SUPERSEDED
+        pending.save(update_fields=["status"])
     submission = Submission.objects.create(
         **{entry.entry_field: entry},
         action=action,
         snapshot=snapshot,
         fingerprint=fingerprint(snapshot),
         title=snapshot.get("title", str(entry)),
-        note=note.strip(),
+        note=note,
+        public_note=public_note,
         submitted_by=user,
     )
-    transaction.on_commit(lambda: notifications.submitted(submission, reviewer_emails()))
+    notifications.send_on_commit(
+        "to the medical reviewers",
+        notifications.submitted,
+        submission,
+        selectors.reviewer_emails(),
+    )
     return submission
 
 
-def edited_since_publication(*, entry: Condition | Topic, user, snapshot: dict | None = None):
-    """Did ``user`` change the entry, its evidence or a source it cites (now, or in ``snapshot``)
-    since the published content was frozen? Such edits have not been reviewed by anyone else."""
-    current = current_publication(entry)
-    since = current.frozen_at if current else datetime.datetime.min.replace(tzinfo=datetime.UTC)
-
-    def edited(history) -> bool:
-        return history.filter(history_user=user, history_date__gt=since).exists()
-
-    if edited(entry.history):
-        return True
-    if not isinstance(entry, Condition):
-        return False
-    # Claims that belong, or once belonged, to the entry; sources it cites or its snapshot cites.
-    claims = Evidence.history.filter(condition_id=entry.pk).values("id")
-    cited_keys = [source["key"] for source in (snapshot or {}).get("sources", [])]
-    sources = Source.history.filter(
-        Q(id__in=Condition.objects.filter(pk=entry.pk).cited_sources()) | Q(key__in=cited_keys)
+def withdraw(*, entry: Condition | Topic, user, note: str, public_note: str = "") -> Submission:
+    """Ask for a published entry to be withdrawn. Nothing changes until a reviewer approves."""
+    if not (note or "").strip():
+        raise ReviewError("Say why the entry should be withdrawn: the note is required.")
+    return submit(
+        entry=entry, user=user, note=note, public_note=public_note, action=Action.WITHDRAW
     )
-    return edited(Evidence.history.filter(id__in=claims)) or edited(sources)
+
+
+@transaction.atomic
+def cancel_withdrawal(*, entry: Condition | Topic, user) -> Submission:
+    """Take back a withdrawal request that waits for review: the page stays as it is."""
+    require(can_submit(user, type(entry)), "cancel withdrawal requests")
+    entry = lock_entry(entry)
+    pending = (
+        Submission.objects.for_entry(entry)
+        .pending()
+        .filter(action=Action.WITHDRAW)
+        .select_for_update()
+        .first()
+    )
+    if pending is None:
+        raise ReviewError(f"No withdrawal of “{entry}” waits for review: nothing was cancelled.")
+    pending.status = Status.CANCELLED
+    pending.cancelled_by = user
+    pending.decided_at = timezone.now()
+    pending.save(update_fields=["status", "cancelled_by", "decided_at"])
+    return pending
 
 
 def submitted_it_problem(*, submission: Submission, user) -> str:
@@ -129,10 +164,10 @@ def submitted_it_problem(*, submission: Submission, user) -> str:
 
 
 def edited_it_problem(*, entry: Condition | Topic, user, snapshot: dict | None = None) -> str:
-    if edited_since_publication(entry=entry, user=user, snapshot=snapshot):
+    if selectors.edited_since_content_review(entry=entry, user=user, snapshot=snapshot):
         return (
-            "You edited this entry since its published version was submitted: another "
-            "medical reviewer must review it."
+            "You edited this entry since its content was last reviewed, and nobody else has "
+            "reviewed your changes yet: another medical reviewer must review it."
         )
     return ""
 
@@ -168,154 +203,99 @@ def lock_pending(submission: Submission) -> tuple[Condition | Topic, Submission]
     return entry, submission
 
 
-def approve(*, submission: Submission, reviewer, comment: str = "") -> Publication:
-    """Publish exactly the submitted snapshot, as reviewed by ``reviewer`` today."""
+def approve(
+    *, submission: Submission, reviewer, comment: str = "", public_note: str | None = None
+) -> Publication:
+    """Publish exactly the submitted snapshot, as reviewed by ``reviewer`` today.
+
+    ``public_note`` is the "what changed" line readers see; by default the editor's proposal,
+    or a neutral line. The note to the reviewer and ``comment`` stay private.
+    """
+    require(can_review(reviewer), "approve submissions")
+    comment = clean_text(comment, label="Comment")
+    if public_note is not None:
+        public_note = clean_text(public_note, label="What changed", single_line=True)
     try:
         with transaction.atomic():
             entry, submission = lock_pending(submission)
-            problem = four_eyes_problem(submission=submission, user=reviewer)
-            if problem:
+            if problem := four_eyes_problem(submission=submission, user=reviewer):
+                raise ReviewError(problem)
+            withdrawal = submission.is_withdrawal
+            if not withdrawal and (
+                problem := selectors.address_problem(entry=entry, snapshot=submission.snapshot)
+            ):
                 raise ReviewError(problem)
             person = reviewer_profile(reviewer)
+            if public_note is not None:  # the reviewer's wording; empty means the neutral line
+                submission.public_note = public_note
+            submission.public_note = proposed_public_note(submission)
             now = timezone.now()
             submission.status = Status.APPROVED
             submission.decided_by = reviewer
             submission.decided_at = now
-            submission.comment = comment.strip()
+            submission.comment = comment
             submission.save()
             publication = publish(
                 entry=entry,
                 snapshot=submission.snapshot,
                 reviewer=person,
+                review_type=ReviewType.WITHDRAWAL if withdrawal else ReviewType.CONTENT,
                 approved_by=reviewer,
-                change_note=submission.note or submission.comment,
+                change_note=submission.public_note,
                 published_at=now,
                 submission=submission,
-                withdrawn=submission.action == Action.WITHDRAW,
             )
     except IntegrityError as error:
         raise ReviewError(
-            "Someone else decided on this entry at the same moment; reload the page."
+            "Someone else published this entry, or another one at the same address, at the "
+            "same moment; reload the page to see what changed."
         ) from error
-    transaction.on_commit(lambda: notifications.decided(submission))
+    notifications.send_on_commit("to the submitter", notifications.decided, submission)
     return publication
 
 
 @transaction.atomic
 def request_changes(*, submission: Submission, reviewer, comment: str) -> Submission:
     """Send the submission back to its editor with a comment saying what to change."""
-    if not comment.strip():
+    require(can_review(reviewer), "send submissions back")
+    comment = clean_text(comment, label="Comment")
+    if not comment:
         raise ReviewError("Say what needs to change: the comment is required.")
     _, submission = lock_pending(submission)
-    problem = submitted_it_problem(submission=submission, user=reviewer)
-    if problem:
+    if problem := submitted_it_problem(submission=submission, user=reviewer):
         raise ReviewError(problem)
     submission.status = Status.CHANGES_REQUESTED
     submission.decided_by = reviewer
     submission.decided_at = timezone.now()
-    submission.comment = comment.strip()
+    submission.comment = comment
     submission.save()
-    transaction.on_commit(lambda: notifications.decided(submission))
+    notifications.send_on_commit("to the submitter", notifications.decided, submission)
     return submission
-
-
-def withdraw(*, entry: Condition | Topic, user, note: str) -> Submission:
-    """Ask for a published entry to be withdrawn. Nothing changes until a reviewer approves."""
-    if not note.strip():
-        raise ReviewError("Say why the entry should be withdrawn: the note is required.")
-    return submit(entry=entry, user=user, note=note, action=Action.WITHDRAW)
 
 
 @transaction.atomic
 def confirm(*, entry: Condition | Topic, reviewer, comment: str = "") -> Publication:
-    """Confirm that the published entry is still accurate: renews its review dates."""
+    """Confirm that the published entry is still accurate: renews its review dates only.
+
+    The content, its "Updated" date and the four-eyes window stay those of its last content
+    review; the reviewer's comment stays private.
+    """
+    require(can_review(reviewer), "confirm entries as still accurate")
+    comment = clean_text(comment, label="Comment")
     entry = lock_entry(entry)
-    current = current_publication(entry)
+    current = selectors.current_publication(entry)
     if current is None or current.is_withdrawn:
         raise ReviewError("Only a published entry can be confirmed as still accurate.")
-    if Submission.objects.for_entry(entry).pending().exists():
+    if selectors.pending_submission(entry) is not None:
         raise ReviewError("A submission of this entry waits for review: decide on it instead.")
-    problem = edited_it_problem(entry=entry, user=reviewer, snapshot=current.snapshot)
-    if problem:
+    if problem := edited_it_problem(entry=entry, user=reviewer, snapshot=current.snapshot):
         raise ReviewError(problem)
     return publish(
         entry=entry,
         snapshot=current.snapshot,
         reviewer=reviewer_profile(reviewer),
+        review_type=ReviewType.CONFIRMATION,
         approved_by=reviewer,
-        change_note=comment.strip() or CONFIRM_NOTE,
-        frozen_at=current.frozen_at,  # the same content: its edits stay unreviewed by others
-    )
-
-
-def entry_states(entries) -> dict[int, EntryState]:
-    """The review state of each entry (all of one model), in a fixed number of queries."""
-    entries = list(entries)
-    if not entries:
-        return {}
-    model = type(entries[0])
-    field = entries[0].entry_field
-    pks = [entry.pk for entry in entries]
-    if model is Condition:
-        from uses.serializers import condition_queryset
-
-        working = {entry.pk: entry for entry in condition_queryset().filter(pk__in=pks)}
-    else:
-        working = {
-            entry.pk: entry for entry in Topic.objects.select_related("author").filter(pk__in=pks)
-        }
-    current = {
-        getattr(publication, f"{field}_id"): publication
-        for publication in Publication.objects.current()
-        .filter(**{f"{field}__in": pks})
-        .only("pk", field, "fingerprint", "is_withdrawn", "published_at", "next_review_due")
-    }
-    latest = {}
-    for submission in (
-        Submission.objects.filter(**{f"{field}__in": pks})
-        .order_by("submitted_at", "pk")
-        .only("pk", field, "status", "action", "fingerprint", "submitted_at")
-    ):
-        latest[getattr(submission, f"{field}_id")] = submission
-    return {
-        pk: state_of(
-            working_fingerprint=fingerprint(serialize(working[pk])),
-            current=current.get(pk),
-            latest=latest.get(pk),
-        )
-        for pk in pks
-        if pk in working
-    }
-
-
-def state_of(*, working_fingerprint: str, current, latest) -> EntryState:
-    overdue = bool(current and current.is_review_overdue)
-    if latest is not None and latest.status == Status.PENDING:
-        changed = latest.action == Action.PUBLISH and latest.fingerprint != working_fingerprint
-        return EntryState(IN_REVIEW, STATE_LABELS[IN_REVIEW], changed, overdue)
-    if current is not None and current.is_withdrawn:
-        return EntryState(WITHDRAWN, STATE_LABELS[WITHDRAWN])
-    sent_back = latest is not None and latest.status == Status.CHANGES_REQUESTED
-    if sent_back and (current is None or latest.submitted_at > current.published_at):
-        return EntryState(CHANGES_REQUESTED, STATE_LABELS[CHANGES_REQUESTED], False, overdue)
-    if current is None:
-        return EntryState(DRAFT, STATE_LABELS[DRAFT])
-    if current.fingerprint != working_fingerprint:
-        return EntryState(CHANGED, STATE_LABELS[CHANGED], False, overdue)
-    return EntryState(PUBLISHED, STATE_LABELS[PUBLISHED], False, overdue)
-
-
-def entry_state(entry: Condition | Topic) -> EntryState:
-    return entry_states([entry])[entry.pk]
-
-
-def due_for_review(today: datetime.date | None = None):
-    """Current publications whose next review date has passed, oldest first."""
-    today = today or timezone.localdate()
-    return (
-        Publication.objects.public()
-        .filter(next_review_due__lt=today)
-        .select_related("reviewer")
-        .defer("snapshot", "search_text")
-        .order_by("next_review_due", "title")
+        change_note=CONFIRM_NOTE,
+        reviewer_comment=comment,
     )

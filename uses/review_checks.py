@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 
 from uses.models import choices
 from uses.models.content import citation_problem
+from uses.models.publishing import address_of
 from uses.serializers import upgrade_snapshot
 from uses.validators import validate_doi, validate_pmid, validate_trial_id
 
@@ -181,6 +182,25 @@ def _sources_diff(old: list[dict], new: list[dict]) -> dict:
     }
 
 
+def _address_change(old: dict, new: dict, *, is_new: bool) -> dict | None:
+    """The public address a submission moves the page to, with the redirect it leaves."""
+    if not new["slug"] or not (is_new or old["slug"]):
+        return None  # a snapshot without an address (older tests and partial snapshots)
+    after = address_of(new["kind"], new["slug"])
+    before = "" if is_new else address_of(old["kind"], old["slug"])
+    if is_new:
+        note = f"The page will be at {after}."
+    elif before != after:
+        note = (
+            f"The address changes from {before} to {after}; {before} will redirect (301) to "
+            f"the new address."
+        )
+    else:
+        return None
+    html = word_diff(before, after)
+    return {"name": "address", "label": "Address", "html": html, "note": note}
+
+
 def diff_snapshots(old: dict | None, new: dict) -> dict:
     """What changed between the published snapshot (None if never published) and ``new``.
 
@@ -190,9 +210,11 @@ def diff_snapshots(old: dict | None, new: dict) -> dict:
     new = upgrade_snapshot(new)
     old = upgrade_snapshot({"kind": new["kind"]} if old is None else old)
     fields = [
-        {"name": c["name"], "label": c["label"], "html": word_diff(c["old"], c["new"])}
+        {"name": c["name"], "label": c["label"], "html": word_diff(c["old"], c["new"]), "note": ""}
         for c in _changed_fields(old, new, ENTRY_FIELDS)
     ]
+    if address := _address_change(old, new, is_new=is_new):
+        fields.insert(0, address)
     evidence = _evidence_diff(old["evidence"], new["evidence"])
     sources = _sources_diff(old["sources"], new["sources"])
     lists = [*evidence.values(), *sources.values()]

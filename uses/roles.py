@@ -1,14 +1,22 @@
-"""The two roles of the review workflow and exactly what each may do (least privilege).
+"""The two roles of the review workflow: their names, their permissions, and who may do what.
 
-Used by the data migration that creates the groups, and by the tests that check them.
+The one place that says who may take a workflow step. The workflow functions (``uses.review``)
+ask it before every step, so the admin, imports, commands and any API obey the same rule; the
+admin asks it only to decide which buttons to show. The data migration that creates the groups
+and the tests that check them read ``ROLE_PERMISSIONS``.
 """
+
+EDITORS = "Editors"
+REVIEWERS = "Medical reviewers"
+SUBMIT_PERMISSION = "uses.submit_entry"
+REVIEW_PERMISSION = "uses.review_submission"
 
 WORKING_COPY = ["condition", "evidence", "topic", "source"]
 
 ROLE_PERMISSIONS = {
     # Editors change the working copy and ask for review. They delete nothing but evidence
     # items (removing a claim is a change that is reviewed like any other).
-    "Editors": [
+    EDITORS: [
         *(f"{action}_{model}" for model in WORKING_COPY for action in ("add", "change", "view")),
         "delete_evidence",
         "view_person",
@@ -17,7 +25,7 @@ ROLE_PERMISSIONS = {
         "submit_entry",
     ],
     # Medical reviewers read everything and decide; they change nothing in the working copy.
-    "Medical reviewers": [
+    REVIEWERS: [
         *(f"view_{model}" for model in [*WORKING_COPY, "person", "publication", "submission"]),
         "review_submission",
     ],
@@ -43,3 +51,17 @@ def sync_roles(apps) -> None:
             missing = set(codenames) - set(permissions.values_list("codename", flat=True))
             raise RuntimeError(f"Unknown permissions for {name}: {sorted(missing)}")
         group.permissions.set(permissions)
+
+
+def can_submit(user, model) -> bool:
+    """Ask for review of (or withdrawal of) an entry of ``model``: editors who may change it."""
+    return (
+        user.is_active
+        and user.has_perm(SUBMIT_PERMISSION)
+        and user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
+    )
+
+
+def can_review(user) -> bool:
+    """Approve, send back or confirm: medical reviewers (four eyes is checked separately)."""
+    return user.is_active and user.has_perm(REVIEW_PERMISSION)

@@ -5,7 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from uses.models import Condition, Person, Publication, Topic
+from uses.models import Condition, Person, Publication, ReviewType, Topic
 from uses.serializers import SCHEMA_VERSION, publication_columns, serialize
 
 
@@ -26,20 +26,77 @@ def lock_entry(entry: Condition | Topic) -> Condition | Topic:
     return type(entry).objects.select_for_update().get(pk=entry.pk)
 
 
+def build_publication(
+    *,
+    entry: Condition | Topic,
+    snapshot: dict,
+    reviewer: Person,
+    review_type: str = ReviewType.CONTENT,
+    current: Publication | None = None,
+    submission=None,
+    published_at: datetime.datetime | None = None,
+    reviewed_on: datetime.date | None = None,
+    first_published_on: datetime.date | None = None,
+    **record,
+) -> Publication:
+    """The publication that publishing ``snapshot`` makes, unsaved.
+
+    ``publish`` saves it; the review page's preview renders it, so that the preview cannot drift
+    from what approval does. ``current`` is the entry's current publication: a confirmation or a
+    withdrawal keeps its content dates, so neither moves the "Updated" date readers see nor
+    reopens the four-eyes window for edits nobody else has reviewed.
+    """
+    published_at = published_at or timezone.now()
+    reviewed_on = reviewed_on or timezone.localdate(published_at)
+    earliest = (
+        Publication.objects.filter(**{entry.entry_field: entry})
+        .order_by("first_published_on")
+        .only("first_published_on")
+        .first()
+    )
+    if earliest is not None:
+        first_published_on = earliest.first_published_on
+    if review_type == ReviewType.CONTENT or current is None:
+        frozen_at = submission.submitted_at if submission else published_at
+        content_published_at = published_at
+    else:
+        frozen_at, content_published_at = current.frozen_at, current.content_published_at
+    interval = snapshot.get("review_interval_months", entry.review_interval_months)
+    return Publication(
+        **{entry.entry_field: entry},
+        **publication_columns(snapshot),
+        is_current=True,
+        is_withdrawn=review_type == ReviewType.WITHDRAWAL,
+        review_type=review_type,
+        submission=submission,
+        schema_version=snapshot.get("schema", SCHEMA_VERSION),
+        snapshot=snapshot,
+        author=Person.objects.filter(slug=(snapshot.get("author") or {}).get("slug")).first(),
+        reviewer=reviewer,
+        published_at=published_at,
+        content_published_at=content_published_at,
+        frozen_at=frozen_at,
+        reviewed_on=reviewed_on,
+        first_published_on=first_published_on or timezone.localdate(published_at),
+        next_review_due=add_months(reviewed_on, interval),
+        **record,
+    )
+
+
 @transaction.atomic
 def publish(
     *,
     entry: Condition | Topic,
     reviewer: Person,
     snapshot: dict | None = None,
+    review_type: str = ReviewType.CONTENT,
     approved_by=None,
     change_note: str = "",
+    reviewer_comment: str = "",
     published_at: datetime.datetime | None = None,
     reviewed_on: datetime.date | None = None,
     first_published_on: datetime.date | None = None,
     submission=None,
-    withdrawn: bool = False,
-    frozen_at: datetime.datetime | None = None,
 ) -> Publication:
     """Make ``snapshot`` (by default the entry as it is now) the entry's current publication.
 
@@ -48,31 +105,22 @@ def publish(
     (the source article's own publication date); otherwise the entry's first publication sets it.
     """
     entry = lock_entry(entry)
-    if snapshot is None:
-        snapshot = serialize(entry)
-    published_at = published_at or timezone.now()
-    reviewed_on = reviewed_on or timezone.localdate(published_at)
     history = Publication.objects.filter(**{entry.entry_field: entry})
-    earliest = history.order_by("first_published_on").first()
-    if earliest is not None:
-        first_published_on = earliest.first_published_on
-    history.filter(is_current=True).update(is_current=False)
-    interval = snapshot.get("review_interval_months", entry.review_interval_months)
-    return Publication.objects.create(
-        **{entry.entry_field: entry},
-        **publication_columns(snapshot),
-        is_current=True,
-        is_withdrawn=withdrawn,
-        submission=submission,
-        schema_version=snapshot.get("schema", SCHEMA_VERSION),
-        snapshot=snapshot,
-        author=Person.objects.filter(slug=(snapshot.get("author") or {}).get("slug")).first(),
+    current = history.filter(is_current=True).first()
+    publication = build_publication(
+        entry=entry,
+        snapshot=serialize(entry) if snapshot is None else snapshot,
         reviewer=reviewer,
+        review_type=review_type,
+        current=current,
+        submission=submission,
+        published_at=published_at,
+        reviewed_on=reviewed_on,
+        first_published_on=first_published_on,
         approved_by=approved_by,
         change_note=change_note,
-        published_at=published_at,
-        frozen_at=frozen_at or (submission.submitted_at if submission else published_at),
-        reviewed_on=reviewed_on,
-        first_published_on=first_published_on or timezone.localdate(published_at),
-        next_review_due=add_months(reviewed_on, interval),
+        reviewer_comment=reviewer_comment,
     )
+    history.filter(is_current=True).update(is_current=False)
+    publication.save(force_insert=True)
+    return publication

@@ -5,7 +5,7 @@ from uses.models import Publication
 
 
 class PublicationSitemap(Sitemap):
-    """Every current publication; its last modification is its approval."""
+    """Every current publication; its last modification is its content's last approval."""
 
     def items(self):
         return (
@@ -15,7 +15,7 @@ class PublicationSitemap(Sitemap):
         )
 
     def lastmod(self, item):
-        return item.published_at
+        return item.content_published_at
 
 
 class PageSitemap(Sitemap):

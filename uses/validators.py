@@ -1,4 +1,4 @@
-"""Format checks for citation identifiers: one regex each, shared by models and imports."""
+"""Format checks shared by models, forms, imports and the workflow: one regex each."""
 
 from django.core.validators import RegexValidator
 
@@ -22,4 +22,24 @@ validate_trial_id = RegexValidator(
     TRIAL_ID_RE,
     message="Enter a trial registry id such as NCT01234567 or ISRCTN12345678.",
     code="invalid_trial_id",
+)
+
+# Control characters (C0, DEL and C1). A line break in a one-line field would break an email
+# header or a feed title; a NUL cannot even be stored by PostgreSQL.
+SINGLE_LINE_MESSAGE = (
+    "Remove the line break or control character: this field is one line of plain text."
+)
+TEXT_MESSAGE = "Remove the control character (such as NUL): only line breaks and tabs are allowed."
+
+validate_single_line = RegexValidator(
+    r"[\x00-\x1f\x7f-\x9f]",
+    message=SINGLE_LINE_MESSAGE,
+    code="control_character",
+    inverse_match=True,
+)
+validate_text = RegexValidator(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]",
+    message=TEXT_MESSAGE,
+    code="control_character",
+    inverse_match=True,
 )

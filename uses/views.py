@@ -6,13 +6,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from uses import jsonld
 from uses.filters import ConditionFilter
-from uses.models import Approval, Kind, Person, Publication
+from uses.models import Approval, Kind, Person, Publication, ReviewType
 from uses.presenters import evidence_grid, group_by_category, present
+from uses.serializers import publication_columns
+from uses.services import build_publication
 
 PAGE_SIZE = 20
 LIST_COLUMNS_ONLY = ("snapshot", "search_text")
@@ -235,28 +236,22 @@ def robots_txt(request):
 
 
 def preview_page(request, *, submission, reviewer: Person | None):
-    """A submission rendered with the public templates, as it would look once approved.
+    """A submission rendered with the public templates, as approval would publish it today.
 
+    Built by the same function as the publication itself, so the preview cannot drift from it.
     Staff only (the admin view that calls this checks), marked as a preview and never indexed.
     """
-    from uses.serializers import publication_columns
-    from uses.services import add_months
+    from uses.review import proposed_public_note
 
-    snapshot = submission.snapshot
-    today = timezone.localdate()
-    current = Publication.objects.of_entry_key(submission).current().first()
-    columns = publication_columns(snapshot)
-    publication = Publication(
-        **columns,
-        condition_id=submission.condition_id,
-        topic_id=submission.topic_id,
-        snapshot=snapshot,
-        is_withdrawn=submission.action == "withdraw",
+    columns = publication_columns(submission.snapshot)
+    publication = build_publication(
+        entry=submission.entry,
+        snapshot=submission.snapshot,
         reviewer=reviewer or Person(name="(the approving reviewer)", slug="reviewer"),
-        published_at=timezone.now(),
-        reviewed_on=today,
-        first_published_on=current.first_published_on if current else today,
-        next_review_due=add_months(today, snapshot.get("review_interval_months", 12)),
+        review_type=ReviewType.WITHDRAWAL if submission.is_withdrawal else ReviewType.CONTENT,
+        current=Publication.objects.of_entry_key(submission).current().first(),
+        submission=submission,
+        change_note=proposed_public_note(submission),
     )
     extra = {}
     if columns["kind"] == Kind.CONDITION:

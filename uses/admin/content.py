@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from uses import review
+from uses import review, selectors
 from uses.forms import ConflictCheckingForm, EvidenceForm
 from uses.models import Condition, Evidence, Person, Publication, Source, Topic
 from uses.resources import (
@@ -22,8 +22,9 @@ from uses.resources import (
     SourceResource,
     TopicResource,
 )
+from uses.roles import can_submit
 
-from .entries import RecordAdminMixin, ReviewedEntryAdmin, StateFilter, can_submit
+from .entries import RecordAdminMixin, ReviewedEntryAdmin, StateFilter
 from .history import HistoryAdmin
 from .imports import ExportOnlyMixin, WorkingCopyImportExportMixin
 
@@ -184,7 +185,7 @@ class SourceAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
         entries = list(self.citing_entries(obj)) if obj.pk else []
         if not entries:
             return "Not cited by any use."
-        states = review.entry_states(entries)
+        states = selectors.entry_states(entries)
         return format_html(
             "<ul>{}</ul><p>Editing this source changes no public page until these uses are "
             "approved again.</p>",
@@ -221,14 +222,20 @@ class SourceAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
         source = get_object_or_404(Source, pk=pk)
         if not can_submit(request.user, Condition):
             raise PermissionDenied
-        note = request.POST.get("note", "")[:2000] or f"Updated source: {source.title}"
+        note = request.POST.get("note", "") or f"Updated source: {source.title}"
         entries = list(self.citing_entries(source))
+        submitted = 0
         for entry in entries:
-            review.submit(entry=entry, user=request.user, note=note)
+            try:
+                review.submit(entry=entry, user=request.user, note=note)
+            except review.ReviewError as error:
+                self.message_user(request, f"“{entry}” was not submitted: {error}", messages.ERROR)
+            else:
+                submitted += 1
         self.message_user(
             request,
-            f"{len(entries)} use(s) citing “{source}” were submitted for review.",
-            messages.SUCCESS,
+            f"{submitted} of {len(entries)} use(s) citing “{source}” were submitted for review.",
+            messages.SUCCESS if submitted == len(entries) else messages.WARNING,
         )
         return HttpResponseRedirect(reverse("admin:uses_source_change", args=[pk]))
 
@@ -253,9 +260,9 @@ class PublicationAdmin(RecordAdminMixin, ExportOnlyMixin, admin.ModelAdmin):
     resource_classes = [PublishedEntryResource, PublishedEvidenceResource]
 
     list_display = [
-        "title", "kind", "is_current", "is_withdrawn", "reviewer", "reviewed_on", "published_at",
+        "title", "kind", "review_type", "is_current", "reviewer", "reviewed_on", "published_at",
     ]  # fmt: skip
-    list_filter = ["kind", "is_current", "is_withdrawn", "category", "approval"]
+    list_filter = ["kind", "review_type", "is_current", "is_withdrawn", "category", "approval"]
     search_fields = ["title", "slug", "change_note"]
     list_select_related = ["reviewer"]
     date_hierarchy = "published_at"

@@ -11,23 +11,14 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from uses import review
-from uses.forms import ConflictCheckingForm
-from uses.models import Status, Submission
+from uses import review, selectors
+from uses.forms import ReviewedEntryForm
+from uses.models import ReviewState, Submission
+from uses.roles import can_review, can_submit
 
 from .history import HistoryAdmin
 
-SUBMIT_PERMISSION = "uses.submit_entry"
-
-
-def can_submit(user, model) -> bool:
-    """Who may ask for review of an entry of ``model``: editors who may also change it."""
-    return user.has_perm(SUBMIT_PERMISSION) and user.has_perm(
-        f"{model._meta.app_label}.change_{model._meta.model_name}"
-    )
-
-
-REVIEW_PERMISSION = "uses.review_submission"
+SUBMIT_BUTTON = "_submit_for_review"
 
 
 class RecordAdminMixin:
@@ -49,13 +40,13 @@ class StateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [*review.STATE_LABELS.items(), ("overdue", "Review overdue")]
+        return [*ReviewState.choices, ("overdue", "Review overdue")]
 
     def queryset(self, request, queryset):
         value = self.value()
         if not value:
             return queryset
-        states = review.entry_states(queryset.model.objects.all())
+        states = selectors.entry_states(queryset.model.objects.all())
         if value == "overdue":
             matching = [pk for pk, state in states.items() if state.review_overdue]
         else:
@@ -75,26 +66,26 @@ def entry_url(entry, view: str) -> str:
     return reverse(f"admin:uses_{entry._meta.model_name}_{view}", args=[entry.pk])
 
 
-# step: (permission, posted field, what it does, message on success)
+# step: (posted fields passed on, what it does, message on success). Saving and submitting the
+# working copy is not a step of its own: it is the change form's "Save and submit for review"
+# button, so that what the editor sees on the form is exactly what is submitted.
 STEPS = {
-    "submit": (
-        SUBMIT_PERMISSION,
-        "note",
-        lambda entry, user, text: review.submit(entry=entry, user=user, note=text),
-        "“{entry}” was submitted for review. The public page will not change until a medical "
-        "reviewer approves it.",
-    ),
     "withdraw": (
-        SUBMIT_PERMISSION,
-        "note",
-        lambda entry, user, text: review.withdraw(entry=entry, user=user, note=text),
+        ("note", "public_note"),
+        lambda entry, user, note, public_note: review.withdraw(
+            entry=entry, user=user, note=note, public_note=public_note
+        ),
         "Withdrawal of “{entry}” was requested. The page stays public until a medical reviewer "
         "approves the withdrawal.",
     ),
+    "cancel_withdrawal": (
+        (),
+        lambda entry, user: review.cancel_withdrawal(entry=entry, user=user),
+        "The withdrawal request for “{entry}” was cancelled; its page stays as it is.",
+    ),
     "confirm": (
-        REVIEW_PERMISSION,
-        "comment",
-        lambda entry, user, text: review.confirm(entry=entry, reviewer=user, comment=text),
+        ("comment",),
+        lambda entry, user, comment: review.confirm(entry=entry, reviewer=user, comment=comment),
         "“{entry}” was confirmed as still accurate; its review dates are renewed.",
     ),
 }
@@ -103,7 +94,7 @@ STEPS = {
 class ReviewedEntryAdmin(HistoryAdmin):
     """Admin of a Condition or Topic: shows its review state and offers the workflow's steps."""
 
-    form = ConflictCheckingForm
+    form = ReviewedEntryForm
     change_form_template = "admin/uses/entry_change_form.html"
     action_form = SubmitActionForm
     actions = ["submit_selected"]
@@ -123,7 +114,7 @@ class ReviewedEntryAdmin(HistoryAdmin):
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        states = review.entry_states(changelist.result_list)
+        states = selectors.entry_states(changelist.result_list)
         for obj in changelist.result_list:
             obj.review_state_ = states.get(obj.pk)
         return changelist
@@ -139,7 +130,7 @@ class ReviewedEntryAdmin(HistoryAdmin):
         wrap = self.admin_site.admin_view
         steps = [
             path(
-                f"<int:pk>/{step}/",
+                f"<int:pk>/{step.replace('_', '-')}/",
                 wrap(require_POST(partial(self.step_view, step=step))),
                 name=f"{name}_{step}",
             )
@@ -159,42 +150,77 @@ class ReviewedEntryAdmin(HistoryAdmin):
             "submitted_by", "decided_by"
         )
         latest = submissions.order_by("-submitted_at", "-pk").first()
-        current = review.current_publication(entry)
-        state = review.entry_state(entry)
+        pending = latest if latest and latest.is_pending else None
         return {
-            "review_state": state,
-            "current_publication": current,
+            "review_state": selectors.entry_state(entry),
+            "current_publication": selectors.current_publication(entry),
             "latest_submission": latest,
-            "pending_submission": latest if latest and latest.is_pending else None,
+            "pending_submission": pending,
+            "pending_withdrawal": pending if pending and pending.is_withdrawal else None,
             "can_submit": can_submit(request.user, self.model),
-            "can_review": request.user.has_perm(REVIEW_PERMISSION),
-            "submit_url": entry_url(entry, "submit"),
+            "can_review": can_review(request.user),
             "withdraw_url": entry_url(entry, "withdraw"),
+            "cancel_withdrawal_url": entry_url(entry, "cancel_withdrawal"),
             "confirm_url": entry_url(entry, "confirm"),
+            "submit_button": SUBMIT_BUTTON,
         }
 
-    def entry_or_denied(self, request, pk, permission: str):
-        entry = get_object_or_404(self.model, pk=pk)
-        allowed = (
-            can_submit(request.user, self.model)
-            if permission == SUBMIT_PERMISSION
-            else request.user.has_perm(permission)
-        )
-        if not allowed:
-            raise PermissionDenied
-        return entry
+    def add_view(self, request, form_url="", extra_context=None):
+        context = {**(extra_context or {}), "can_submit": can_submit(request.user, self.model)}
+        context["submit_button"] = SUBMIT_BUTTON
+        return super().add_view(request, form_url, extra_context=context)
 
     def step_view(self, request, pk, step: str):
         """One workflow step on one entry, from its change form; POST only."""
-        permission, field, run, success = STEPS[step]
-        entry = self.entry_or_denied(request, pk, permission)
+        fields, run, success = STEPS[step]
+        entry = get_object_or_404(self.model, pk=pk)
         try:
-            run(entry, request.user, request.POST.get(field, "")[:2000])
+            run(entry, request.user, *(request.POST.get(field, "") for field in fields))
+        except review.NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
         except review.ReviewError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
             self.message_user(request, success.format(entry=entry), messages.SUCCESS)
         return HttpResponseRedirect(entry_url(entry, "change"))
+
+    def save_related(self, request, form, formsets, change):
+        """After the entry and its inlines are saved, submit them when the editor asked to:
+        one request, so no edit on the form can be left out of the submission."""
+        super().save_related(request, form, formsets, change)
+        if SUBMIT_BUTTON not in request.POST:
+            return
+        entry = form.instance
+        try:
+            review.submit(
+                entry=entry,
+                user=request.user,
+                note=form.cleaned_data.get("review_note", ""),
+                public_note=form.cleaned_data.get("public_note", ""),
+            )
+        except review.ReviewError as error:
+            self.message_user(
+                request,
+                f"Your changes to “{entry}” were saved, but not submitted for review: {error}",
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                f"“{entry}” was saved and submitted for review. The public page will not change "
+                f"until a medical reviewer approves it.",
+                messages.SUCCESS,
+            )
+
+    def response_change(self, request, obj):
+        if SUBMIT_BUTTON in request.POST:  # save_related said what happened
+            return HttpResponseRedirect(entry_url(obj, "change"))
+        return super().response_change(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if SUBMIT_BUTTON in request.POST:
+            return HttpResponseRedirect(entry_url(obj, "change"))
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.action(description="Submit selected for review", permissions=["submit"])
     def submit_selected(self, request, queryset):
@@ -213,7 +239,3 @@ class ReviewedEntryAdmin(HistoryAdmin):
 
     def has_submit_permission(self, request):
         return can_submit(request.user, self.model)
-
-
-def pending_count() -> int:
-    return Submission.objects.filter(status=Status.PENDING).count()

@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from uses import review
-from uses.models import Condition, Status, Submission, Topic
+from uses import review, selectors
+from uses.models import Condition, Person, Status, Submission, Topic
 from uses.review_checks import checklist, diff_snapshots
+from uses.roles import SUBMIT_PERMISSION, can_review
 from uses.views import preview_page
 
-from .entries import REVIEW_PERMISSION, RecordAdminMixin, can_submit
+from .entries import RecordAdminMixin
 from .imports import IMPORTED_ENTRIES_SESSION_KEY
 
 
@@ -57,7 +58,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display_links = None
     list_filter = [QueueFilter, "action"]
     list_select_related = ["submitted_by", "decided_by"]
-    search_fields = ["title", "note", "comment"]
+    search_fields = ["title", "note", "public_note", "comment"]
     ordering = ["submitted_at", "pk"]
 
     @admin.display(description="entry", ordering="title")
@@ -103,8 +104,8 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             return self.decide(request, submission)
         entry = submission.entry
-        current = review.current_publication(entry)
-        can_review = request.user.has_perm(REVIEW_PERMISSION)
+        current = selectors.current_publication(entry)
+        decides = can_review(request.user) and submission.is_pending
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -116,11 +117,12 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
             "current": current,
             "diff": diff_snapshots(current.snapshot if current else None, submission.snapshot),
             "checks": checklist(submission.snapshot),
-            "state": review.entry_state(entry),
-            "can_review": can_review and submission.is_pending,
+            "state": selectors.entry_state(entry),
+            "can_review": decides,
             "four_eyes": review.four_eyes_problem(submission=submission, user=request.user)
-            if can_review and submission.is_pending
+            if decides
             else "",
+            "public_note": review.proposed_public_note(submission),
             "history": Submission.objects.for_entry(entry)
             .exclude(pk=submission.pk)
             .select_related("submitted_by", "decided_by")
@@ -129,15 +131,16 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/uses/submission_review.html", context)
 
     def decide(self, request, submission):
-        if not request.user.has_perm(REVIEW_PERMISSION):
-            raise PermissionDenied
         decision = request.POST.get("decision")
-        comment = request.POST.get("comment", "")[:4000]
+        comment = request.POST.get("comment", "")
         url = reverse("admin:uses_submission_review", args=[submission.pk])
         try:
             if decision == "approve":
                 publication = review.approve(
-                    submission=submission, reviewer=request.user, comment=comment
+                    submission=submission,
+                    reviewer=request.user,
+                    comment=comment,
+                    public_note=request.POST.get("public_note", ""),
                 )
                 message = (
                     f"Approved. “{submission.title}” is withdrawn from the public site."
@@ -151,6 +154,8 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
                 message = "Changes requested. The editor has been told what to change."
             else:
                 raise review.ReviewError("Choose “Approve and publish” or “Request changes”.")
+        except review.NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
         except review.ReviewError as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(url)
@@ -161,28 +166,33 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
     @xframe_options_sameorigin
     def preview_view(self, request, pk):
         submission = self.submission_or_denied(request, pk)
-        reviewer = review.Person.objects.filter(user=request.user).first()
+        reviewer = Person.objects.filter(user=request.user).first()
         return preview_page(request, submission=submission, reviewer=reviewer)
 
     def submit_imported_view(self, request):
         """After an import: submit every entry it changed for review, with one note for all."""
-        if not request.user.has_perm("uses.submit_entry"):
+        if not request.user.has_perm(SUBMIT_PERMISSION):
             raise PermissionDenied
         keys = request.session.get(IMPORTED_ENTRIES_SESSION_KEY, [])
         entries = entries_from_keys(keys)
         if request.method == "POST":
-            note = request.POST.get("note", "")[:2000]
+            note = request.POST.get("note", "")
             submitted = 0
             for entry in entries:
-                if can_submit(request.user, type(entry)):
+                try:
                     review.submit(entry=entry, user=request.user, note=note)
+                except review.ReviewError as error:
+                    self.message_user(
+                        request, f"“{entry}” was not submitted: {error}", messages.ERROR
+                    )
+                else:
                     submitted += 1
             request.session.pop(IMPORTED_ENTRIES_SESSION_KEY, None)
             self.message_user(
                 request,
                 f"{submitted} entr{'y' if submitted == 1 else 'ies'} submitted for review. "
                 f"Nothing is public until a medical reviewer approves.",
-                messages.SUCCESS,
+                messages.SUCCESS if submitted else messages.WARNING,
             )
             return HttpResponseRedirect(reverse("admin:uses_submission_changelist"))
         states = {}
@@ -190,7 +200,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
             states.update(
                 {
                     (model, pk): state
-                    for pk, state in review.entry_states(
+                    for pk, state in selectors.entry_states(
                         [e for e in entries if isinstance(e, model)]
                     ).items()
                 }

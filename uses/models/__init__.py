@@ -8,8 +8,8 @@ from .choices import (
     StudyDesign,
 )
 from .content import Condition, Evidence, EvidenceSource, Person, Source, Topic
-from .publishing import Kind, Publication
-from .review import Action, Status, Submission
+from .publishing import Kind, Publication, ReviewType
+from .review import Action, ReviewState, Status, Submission
 
 __all__ = [
     "Action",
@@ -24,6 +24,8 @@ __all__ = [
     "Person",
     "Publication",
     "Regimen",
+    "ReviewState",
+    "ReviewType",
     "Source",
     "SourceKind",
     "Status",

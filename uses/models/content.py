@@ -9,7 +9,13 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from uses.validators import validate_doi, validate_pmid, validate_trial_id
+from uses.validators import (
+    validate_doi,
+    validate_pmid,
+    validate_single_line,
+    validate_text,
+    validate_trial_id,
+)
 
 from .choices import (
     Approval,
@@ -42,15 +48,29 @@ class Revisioned(models.Model):
 class Person(Revisioned):
     """An author or medical reviewer. Bios are site-level text: they go live when saved."""
 
-    name = models.CharField(max_length=120, help_text="Full name as it appears in bylines.")
+    name = models.CharField(
+        max_length=120,
+        validators=[validate_single_line],
+        help_text="Full name as it appears in bylines.",
+    )
     slug = models.SlugField(max_length=120, unique=True, help_text="Part of the profile's address.")
     credentials = models.CharField(
-        max_length=80, blank=True, help_text="Degrees and licences, for example “Ph.D.” or “APRN”."
+        max_length=80,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="Degrees and licences, for example “Ph.D.” or “APRN”.",
     )
     role = models.CharField(
-        max_length=120, blank=True, help_text="What they do for the site, e.g. “Medical writer”."
+        max_length=120,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="What they do for the site, e.g. “Medical writer”.",
     )
-    bio = models.TextField(blank=True, help_text="Public biography (Markdown). Live when saved.")
+    bio = models.TextField(
+        blank=True,
+        validators=[validate_text],
+        help_text="Public biography (Markdown). Live when saved.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -85,10 +105,18 @@ class Source(Revisioned):
         unique=True,
         help_text="Stable short key used in imports and exports, e.g. “stanford-fibromyalgia”.",
     )
-    title = models.CharField(max_length=300)
-    authors = models.CharField(max_length=300, blank=True, help_text="As cited, e.g. “Smith J”.")
+    title = models.CharField(max_length=300, validators=[validate_single_line])
+    authors = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="As cited, e.g. “Smith J”.",
+    )
     publisher = models.CharField(
-        max_length=200, blank=True, help_text="Journal, publisher or institution."
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="Journal, publisher or institution.",
     )
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.STUDY)
@@ -119,7 +147,9 @@ class Source(Revisioned):
         ),
     )
     note = models.TextField(
-        blank=True, help_text="What the article says about this source, or an editor's note."
+        blank=True,
+        validators=[validate_text],
+        help_text="What the article says about this source, or an editor's note.",
     )
     history = HistoricalRecords()
 
@@ -152,11 +182,13 @@ class ReviewedEntry(Revisioned):
     )
     summary = models.TextField(
         max_length=600,
-        validators=[MaxLengthValidator(600)],
+        validators=[MaxLengthValidator(600), validate_text],
         help_text="One or two plain sentences shown in lists and search results.",
     )
     body = models.TextField(
-        blank=True, help_text="The full text in Markdown. Keep the article's words as they are."
+        blank=True,
+        validators=[validate_text],
+        help_text="The full text in Markdown. Keep the article's words as they are.",
     )
     author = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="%(class)s_authored", null=True, blank=True
@@ -188,10 +220,11 @@ class ConditionQuerySet(models.QuerySet):
 class Condition(ReviewedEntry):
     """A use of naltrexone: one condition it is used for."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_single_line])
     article_heading = models.CharField(
         max_length=200,
         blank=True,
+        validators=[validate_single_line],
         help_text="This use's heading in the source article; empty where the article has none.",
     )
     category = models.CharField(max_length=20, choices=Category.choices)
@@ -267,7 +300,9 @@ class Evidence(Revisioned):
         help_text="Stable key for imports and exports; made from the use's slug when left empty.",
     )
     condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="evidence")
-    claim = models.TextField(help_text="The claim, in the article's own words.")
+    claim = models.TextField(
+        validators=[validate_text], help_text="The claim, in the article's own words."
+    )
     design = models.CharField(
         "best study design",
         max_length=20,
@@ -285,6 +320,7 @@ class Evidence(Revisioned):
     rationale = models.TextField(
         "why this grade",
         blank=True,
+        validators=[validate_text],
         help_text="The words in the text that justify the design and certainty chosen.",
     )
     sources = models.ManyToManyField(
@@ -313,7 +349,7 @@ class Evidence(Revisioned):
 class Topic(ReviewedEntry):
     """An article section that is not a use: mechanism, timing, contraindications..."""
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     is_overview = models.BooleanField(
         "is the overview",
         default=False,

@@ -16,6 +16,23 @@ class Kind(models.TextChoices):
     TOPIC = "topic", "Topic"
 
 
+class ReviewType(models.TextChoices):
+    """What a publication records. Only a content review makes new content public."""
+
+    CONTENT = "content", "Content reviewed and published"
+    CONFIRMATION = "confirmation", "Confirmed still accurate"
+    WITHDRAWAL = "withdrawal", "Withdrawn"
+
+
+def address_of(kind: str, slug: str) -> str:
+    """The public address of a page of ``kind`` with ``slug`` (the overview is the home page)."""
+    if kind == Kind.CONDITION:
+        return reverse("uses:condition-detail", kwargs={"slug": slug})
+    if kind == Kind.TOPIC:
+        return reverse("uses:topic-detail", kwargs={"slug": slug})
+    return reverse("uses:home")
+
+
 class PublicationQuerySet(models.QuerySet):
     def current(self):
         """Each entry's current publication, withdrawn ones included."""
@@ -71,6 +88,9 @@ class Publication(models.Model):
     is_withdrawn = models.BooleanField(
         default=False, help_text="A withdrawal: the page answers 410 Gone and leaves every list."
     )
+    review_type = models.CharField(
+        max_length=20, choices=ReviewType.choices, default=ReviewType.CONTENT
+    )
     submission = models.OneToOneField(
         "uses.Submission",
         on_delete=models.PROTECT,
@@ -109,11 +129,23 @@ class Publication(models.Model):
         related_name="+",
         help_text="The login that approved it; empty for the source article's own review.",
     )
-    change_note = models.TextField(blank=True)
+    change_note = models.TextField(
+        "what changed (public)",
+        blank=True,
+        help_text="The public line the reviewer approved: review history, feed, 410 page.",
+    )
+    reviewer_comment = models.TextField(
+        blank=True, help_text="Private: a confirming reviewer's comment, seen only in the admin."
+    )
     published_at = models.DateTimeField()
+    content_published_at = models.DateTimeField(
+        help_text="When this content was first published: the “Updated” date readers see. "
+        "A confirmation or a withdrawal keeps the date of the content it re-publishes."
+    )
     frozen_at = models.DateTimeField(
-        help_text="When the published content was frozen: its submission's time. Edits made "
-        "after it are not part of it, so their authors may not approve the next version."
+        help_text="When the content last reviewed by a person was frozen: its submission's "
+        "time. Confirmations and withdrawals keep it. Edits made after it have not been "
+        "reviewed by anyone else, so their authors may not approve or confirm."
     )
     reviewed_on = models.DateField()
     first_published_on = models.DateField()
@@ -144,6 +176,18 @@ class Publication(models.Model):
                 condition=Q(is_current=True),
                 name="one_current_publication_per_topic",
             ),
+            # One address, one entry: a current or withdrawn page keeps its address.
+            models.UniqueConstraint(
+                fields=["kind", "slug"],
+                condition=Q(is_current=True),
+                name="one_current_publication_per_address",
+                violation_error_message="Another published entry has this address.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_withdrawn=True, review_type=ReviewType.WITHDRAWAL)
+                | Q(is_withdrawn=False) & ~Q(review_type=ReviewType.WITHDRAWAL),
+                name="withdrawn_exactly_when_a_withdrawal",
+            ),
         ]
         indexes = [
             models.Index(fields=["kind", "is_current", "position"], name="pub_kind_current"),
@@ -154,11 +198,7 @@ class Publication(models.Model):
         return f"{self.title} ({self.published_at:%Y-%m-%d})"
 
     def get_absolute_url(self):
-        if self.kind == Kind.CONDITION:
-            return reverse("uses:condition-detail", kwargs={"slug": self.slug})
-        if self.kind == Kind.TOPIC:
-            return reverse("uses:topic-detail", kwargs={"slug": self.slug})
-        return reverse("uses:home")
+        return address_of(self.kind, self.slug)
 
     @property
     def content(self) -> dict:

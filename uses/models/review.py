@@ -5,7 +5,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from uses.validators import validate_single_line, validate_text
+
 from .content import Condition, Topic
+
+PUBLIC_NOTE_MAX_LENGTH = 300
 
 
 class Action(models.TextChoices):
@@ -18,6 +22,18 @@ class Status(models.TextChoices):
     APPROVED = "approved", "Approved"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     SUPERSEDED = "superseded", "Superseded by a later submission"
+    CANCELLED = "cancelled", "Cancelled by an editor"
+
+
+class ReviewState(models.TextChoices):
+    """Where an entry stands in review, as its editors and reviewers see it."""
+
+    DRAFT = "draft", "Draft (never published)"
+    PUBLISHED = "published", "Published"
+    CHANGED = "changed", "Published, with unpublished changes"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class SubmissionQuerySet(models.QuerySet):
@@ -41,7 +57,20 @@ class Submission(models.Model):
     snapshot = models.JSONField(help_text="The entry exactly as it was submitted.")
     fingerprint = models.CharField(max_length=64, help_text="Hash of the snapshot.")
     title = models.CharField(max_length=200)
-    note = models.TextField("note to the reviewer", blank=True)
+    note = models.TextField(
+        "note to the reviewer",
+        blank=True,
+        validators=[validate_text],
+        help_text="Private: seen only by the reviewers in the admin.",
+    )
+    public_note = models.CharField(
+        "what changed (public)",
+        max_length=PUBLIC_NOTE_MAX_LENGTH,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="One line for readers, shown in the page's review history and the feed. "
+        "Proposed by the editor; the reviewer may reword it before approving.",
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
     )
@@ -55,7 +84,20 @@ class Submission(models.Model):
         related_name="decisions",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    comment = models.TextField("reviewer's comment", blank=True)
+    comment = models.TextField(
+        "reviewer's comment",
+        blank=True,
+        validators=[validate_text],
+        help_text="Private: seen only in the admin and by the submitter.",
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The editor who cancelled this withdrawal request.",
+    )
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -91,6 +133,7 @@ class Submission(models.Model):
             models.CheckConstraint(
                 condition=Q(status=Status.PENDING)
                 | Q(status=Status.SUPERSEDED)
+                | Q(status=Status.CANCELLED, cancelled_by__isnull=False, decided_at__isnull=False)
                 | Q(decided_by__isnull=False, decided_at__isnull=False),
                 name="decision_names_who_and_when",
             ),
@@ -107,3 +150,11 @@ class Submission(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == Status.PENDING
+
+    @property
+    def is_withdrawal(self) -> bool:
+        return self.action == Action.WITHDRAW
+
+    @property
+    def changes_were_requested(self) -> bool:
+        return self.status == Status.CHANGES_REQUESTED

@@ -2,7 +2,7 @@ from django import template
 from django.db.models import Count, Min
 
 from uses.models import Submission
-from uses.review import due_for_review
+from uses.selectors import due_for_review
 
 register = template.Library()
 

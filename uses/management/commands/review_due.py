@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from uses import notifications
-from uses.review import due_for_review, reviewer_emails
+from uses.selectors import due_for_review, reviewer_emails
 
 
 class Command(BaseCommand):

@@ -1,0 +1,471 @@
+"""The review gate against attack: the seven holes of issue 7, and "who may" in the workflow.
+
+Each hole's reproduction is a test here. The permission and four-eyes matrix runs through the
+workflow functions themselves, so every caller (admin, import, command, API) shares one rule.
+"""
+
+import datetime
+import logging
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.utils import timezone
+
+from tests import factories
+from tests.factories import edit
+from uses import review, selectors
+from uses.models import Action, Publication, ReviewType, Status, Submission
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def both(db):
+    """A login in both groups: the hardest case for four eyes."""
+    return factories.make_user("Editors", "Medical reviewers", person=True, username="bo")
+
+
+def approve_withdrawal(entry, *, editor, reviewer):
+    return review.approve(
+        submission=review.withdraw(entry=entry, user=editor, note="Outdated"), reviewer=reviewer
+    )
+
+
+# --- 1. four eyes survives a withdrawal --------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["both", "superuser"])
+def test_a_withdrawal_does_not_reopen_the_four_eyes_window(
+    client, published, editor, medical_reviewer, second_reviewer, both, who
+):
+    self_reviewer = both if who == "both" else factories.make_user(is_superuser=True, person=True)
+    edit(published, self_reviewer, summary="Written by the self-reviewer")
+    approve_withdrawal(published, editor=editor, reviewer=medical_reviewer)
+    submission = review.submit(entry=published, user=editor)
+
+    with pytest.raises(review.ReviewError, match="You edited this entry"):
+        review.approve(submission=submission, reviewer=self_reviewer)
+    assert client.get("/uses/fibromyalgia/").status_code == 410
+
+    review.approve(submission=submission, reviewer=second_reviewer)
+    assert "Written by the self-reviewer" in client.get("/uses/fibromyalgia/").content.decode()
+
+
+def test_an_approved_content_review_by_another_person_closes_the_window(
+    published, editor, medical_reviewer, both
+):
+    edit(published, both, summary="Written by the self-reviewer")
+    review.approve(
+        submission=review.submit(entry=published, user=editor), reviewer=medical_reviewer
+    )
+    later = review.submit(entry=published, user=editor)
+    assert review.four_eyes_problem(submission=later, user=both) == ""
+
+
+# --- 2. confirming: four eyes, and the public "Updated" date stays ------------------------------
+
+
+def test_confirm_is_refused_to_someone_who_edited_since_the_content_review(
+    published, editor, medical_reviewer, both
+):
+    edit(published, both, body="A change nobody else has reviewed")
+    approve_withdrawal(published, editor=editor, reviewer=medical_reviewer)
+    review.approve(
+        submission=review.submit(entry=published, user=editor), reviewer=medical_reviewer
+    )
+    # That content review included the edit: confirming is now fine for anyone but its author
+    # of later edits.
+    edit(published, both, body="Another unreviewed change")
+    with pytest.raises(review.ReviewError, match="You edited this entry"):
+        review.confirm(entry=published, reviewer=both)
+
+
+def test_confirming_renews_the_review_but_not_the_updated_date(client, published, medical_reviewer):
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    Publication.objects.filter(condition=published).update(
+        published_at=long_ago, content_published_at=long_ago, reviewed_on=long_ago.date()
+    )
+    confirmed = review.confirm(entry=published, reviewer=medical_reviewer)
+
+    assert confirmed.review_type == ReviewType.CONFIRMATION
+    assert confirmed.content_published_at == long_ago
+    assert confirmed.reviewed_on == timezone.localdate()
+    html = client.get("/uses/fibromyalgia/").content.decode()
+    updated = f'<dt>Updated</dt><dd><time datetime="{long_ago:%Y-%m-%d}">'
+    assert updated in html
+    assert f'"dateModified": "{long_ago:%Y-%m-%d}"' in html
+    assert f'"lastReviewed": "{timezone.localdate():%Y-%m-%d}"' in html
+
+
+# --- 3. a live address cannot be taken over -----------------------------------------------------
+
+
+@pytest.fixture
+def lupus(reviewer):
+    condition, _ = factories.make_published_condition(name="Lupus", slug="lupus", reviewer=reviewer)
+    return condition
+
+
+def test_a_published_address_cannot_be_taken_by_another_entry(
+    client, lupus, editor, medical_reviewer
+):
+    edit(lupus, editor, slug="lupus-renamed")  # working copy only, never submitted
+    newcomer = factories.make_condition(name="Lupus, new entry", slug="lupus")
+
+    with pytest.raises(review.ReviewError, match=r"/uses/lupus/.*“Lupus”"):
+        review.submit(entry=newcomer, user=editor)
+    assert not Submission.objects.filter(condition=newcomer).exists()
+    page = client.get("/uses/lupus/").content.decode()
+    assert "<h1>Naltrexone for lupus</h1>" in page
+
+
+def test_approval_is_refused_when_the_address_was_taken_after_submitting(
+    lupus, editor, medical_reviewer, second_reviewer
+):
+    newcomer = factories.make_condition(name="Systemic lupus", slug="systemic-lupus")
+    waiting = review.submit(entry=newcomer, user=editor)
+    edit(newcomer, editor, slug="systemic-lupus-draft")
+    edit(lupus, editor, slug="systemic-lupus")
+    review.approve(submission=review.submit(entry=lupus, user=editor), reviewer=medical_reviewer)
+
+    with pytest.raises(review.ReviewError, match=r"/uses/systemic-lupus/.*“Lupus”"):
+        review.approve(submission=waiting, reviewer=second_reviewer)
+    waiting.refresh_from_db()
+    assert waiting.is_pending
+    assert Publication.objects.current().filter(slug="systemic-lupus").count() == 1
+
+
+def test_an_address_that_redirects_stays_with_its_entry(client, lupus, editor, medical_reviewer):
+    edit(lupus, editor, slug="systemic-lupus-erythematosus")
+    review.approve(submission=review.submit(entry=lupus, user=editor), reviewer=medical_reviewer)
+    assert client.get("/uses/lupus/").status_code == 301
+    newcomer = factories.make_condition(name="Drug-induced lupus", slug="lupus")
+    with pytest.raises(review.ReviewError, match="“Lupus”"):
+        review.submit(entry=newcomer, user=editor)
+    # The entry may take its own old address back.
+    edit(lupus, editor, slug="lupus-back")
+    edit(newcomer, editor, slug="drug-induced-lupus")
+    edit(lupus, editor, slug="lupus")
+    review.approve(submission=review.submit(entry=lupus, user=editor), reviewer=medical_reviewer)
+    assert client.get("/uses/lupus/").status_code == 200
+
+
+def test_a_withdrawn_address_stays_reserved(lupus, editor, medical_reviewer):
+    approve_withdrawal(lupus, editor=editor, reviewer=medical_reviewer)
+    edit(lupus, editor, slug="lupus-old")
+    newcomer = factories.make_condition(name="Lupus again", slug="lupus")
+    with pytest.raises(review.ReviewError, match="withdrawn"):
+        review.submit(entry=newcomer, user=editor)
+
+
+def test_the_database_refuses_two_current_publications_at_one_address(lupus, reviewer):
+    from django.db import IntegrityError, transaction
+
+    from uses.serializers import serialize
+    from uses.services import publish
+
+    edit(lupus, None, slug="lupus-renamed")
+    other = factories.make_condition(name="Other", slug="other")
+    snapshot = {**serialize(other), "slug": "lupus"}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        publish(entry=other, snapshot=snapshot, reviewer=reviewer)
+
+
+def test_a_slug_change_shows_in_the_diff_with_its_redirect(lupus, editor):
+    from uses.review_checks import diff_snapshots
+
+    edit(lupus, editor, slug="systemic-lupus")
+    submission = review.submit(entry=lupus, user=editor)
+    current = selectors.current_publication(lupus)
+    rows = diff_snapshots(current.snapshot, submission.snapshot)["fields"]
+    address = next(row for row in rows if row["label"] == "Address")
+    assert address["note"] == (
+        "The address changes from /uses/lupus/ to /uses/systemic-lupus/; "
+        "/uses/lupus/ will redirect (301) to the new address."
+    )
+
+
+# --- 4. private notes stay private --------------------------------------------------------------
+
+
+def test_private_notes_never_reach_a_public_page_or_the_feed(
+    client, published, editor, medical_reviewer
+):
+    edit(published, editor, summary="A clearer summary")
+    submission = review.submit(
+        entry=published,
+        user=editor,
+        note="PRIVATE: the old summary was wrong, see ticket 12",
+        public_note="Clarified the summary.",
+    )
+    review.approve(submission=submission, reviewer=medical_reviewer, comment="PRIVATE: fine by me")
+    for url in ["/uses/fibromyalgia/", "/feed/", "/"]:
+        assert "PRIVATE" not in client.get(url).content.decode(), url
+    assert "Clarified the summary." in client.get("/uses/fibromyalgia/").content.decode()
+    assert "Clarified the summary." in client.get("/feed/").content.decode()
+
+
+def test_the_reviewer_may_reword_the_public_line_before_approving(
+    published, editor, medical_reviewer
+):
+    submission = review.submit(entry=published, user=editor, public_note="Fixed stuff")
+    publication = review.approve(
+        submission=submission,
+        reviewer=medical_reviewer,
+        public_note="Corrected the dose in the summary.",
+    )
+    assert publication.change_note == "Corrected the dose in the summary."
+    submission.refresh_from_db()
+    assert submission.public_note == "Corrected the dose in the summary."
+
+
+def test_without_a_proposed_line_the_public_one_is_neutral(published, editor, medical_reviewer):
+    submission = review.submit(entry=published, user=editor, note="Private reasons")
+    publication = review.approve(submission=submission, reviewer=medical_reviewer)
+    assert publication.change_note == review.DEFAULT_PUBLIC_NOTES[Action.PUBLISH]
+
+
+def test_a_withdrawal_reason_stays_private_on_the_410_page(
+    client, published, editor, medical_reviewer
+):
+    submission = review.withdraw(
+        entry=published, user=editor, note="PRIVATE: legal asked us to take it down"
+    )
+    review.approve(submission=submission, reviewer=medical_reviewer, comment="PRIVATE: agreed")
+    gone = client.get("/uses/fibromyalgia/")
+    assert gone.status_code == 410
+    assert "PRIVATE" not in gone.content.decode()
+    assert review.DEFAULT_PUBLIC_NOTES[Action.WITHDRAW] in gone.content.decode()
+
+
+def test_a_confirmation_comment_stays_private(client, published, medical_reviewer):
+    review.confirm(entry=published, reviewer=medical_reviewer, comment="PRIVATE: checked NICE")
+    for url in ["/uses/fibromyalgia/", "/feed/"]:
+        assert "PRIVATE" not in client.get(url).content.decode(), url
+    assert Publication.objects.current().get(condition=published).reviewer_comment == (
+        "PRIVATE: checked NICE"
+    )
+
+
+def test_the_feed_carries_the_public_line_as_plain_text(
+    client, published, editor, medical_reviewer
+):
+    submission = review.submit(
+        entry=published, user=editor, public_note="Dose <b>4.5 mg</b> & more"
+    )
+    review.approve(submission=submission, reviewer=medical_reviewer)
+    feed = client.get("/feed/").content.decode()
+    assert '<summary type="text">Dose &lt;b&gt;4.5 mg&lt;/b&gt; &amp; more' in feed
+    assert 'type="html"' not in feed
+
+
+def test_existing_rows_migrate_with_private_notes_made_neutral(published, editor, medical_reviewer):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("uses.migrations.0004_review_gate")
+    submission = review.submit(entry=published, user=editor, note="PRIVATE note")
+    approved = review.approve(submission=submission, reviewer=medical_reviewer)
+    confirmed = review.confirm(entry=published, reviewer=medical_reviewer, comment="x")
+    # As the old code stored them: the private texts as the public line.
+    Publication.objects.filter(pk=approved.pk).update(change_note="PRIVATE note")
+    Publication.objects.filter(pk=confirmed.pk).update(
+        change_note="PRIVATE confirm", reviewer_comment=""
+    )
+    migration.separate_private_notes(apps, None)
+    approved.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert approved.change_note == review.DEFAULT_PUBLIC_NOTES[Action.PUBLISH]
+    assert confirmed.change_note == review.CONFIRM_NOTE
+    assert confirmed.reviewer_comment == "PRIVATE confirm"
+    article = Publication.objects.filter(condition=published).order_by("pk").first()
+    assert article.change_note == ""  # the factory's own publication had no note to hide
+
+
+# --- 6. a pending withdrawal is not silently replaced ---------------------------------------------
+
+
+def test_a_pending_withdrawal_is_not_replaced_by_a_routine_submission(published, editor):
+    withdrawal = review.withdraw(entry=published, user=editor, note="Outdated")
+    with pytest.raises(review.ReviewError, match=r"withdrawal .* waits for review"):
+        review.submit(entry=published, user=editor, note="A routine edit")
+    withdrawal.refresh_from_db()
+    assert withdrawal.is_pending
+
+    review.cancel_withdrawal(entry=published, user=editor)
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == Status.CANCELLED
+    assert withdrawal.cancelled_by == editor
+    assert review.submit(entry=published, user=editor).is_pending
+
+
+def test_cancel_withdrawal_needs_a_pending_withdrawal(published, editor):
+    with pytest.raises(review.ReviewError, match="No withdrawal"):
+        review.cancel_withdrawal(entry=published, user=editor)
+
+
+# --- 7. nothing after commit turns success into a 500 -------------------------------------------
+
+
+class FailingBackend:
+    """An email backend whose server is down."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+def test_a_title_with_a_line_break_still_gets_a_valid_email(
+    published, editor, medical_reviewer, django_capture_on_commit_callbacks
+):
+    # Written straight to the database, past every form: the subject must still be one line.
+    type(published).objects.filter(pk=published.pk).update(name="Fibro\nmyalgia\r\x00")
+    published.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        review.submit(entry=published, user=editor)
+    assert mail.outbox and "\n" not in mail.outbox[0].subject
+    assert "Fibro myalgia" in mail.outbox[0].subject
+
+
+@override_settings(EMAIL_BACKEND="tests.test_review_gate.FailingBackend")
+def test_a_failing_email_is_logged_never_raised(
+    published, editor, medical_reviewer, django_capture_on_commit_callbacks, caplog
+):
+    from uses import notifications
+
+    with (
+        caplog.at_level(logging.ERROR, logger="uses.notifications"),
+        notifications.collect_failures() as failures,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        submission = review.submit(entry=published, user=editor)
+        review.approve(submission=submission, reviewer=medical_reviewer)
+    assert Publication.objects.current().get(condition=published).submission == submission
+    assert len(failures) == 2
+    assert "could not be sent" in failures[0]
+    assert "mail server down" in caplog.text
+
+
+# --- who may: the permission and four-eyes matrix, through the workflow functions --------------
+
+ROLES = ["editor", "reviewer", "both", "superuser", "staff"]
+# step -> roles that may take it (with no four-eyes problem in the way).
+MAY = {
+    "submit": {"editor", "both", "superuser"},
+    "withdraw": {"editor", "both", "superuser"},
+    "cancel_withdrawal": {"editor", "both", "superuser"},
+    "approve": {"reviewer", "both", "superuser"},
+    "request_changes": {"reviewer", "both", "superuser"},
+    "confirm": {"reviewer", "both", "superuser"},
+}
+
+
+@pytest.fixture
+def role_users(db):
+    return {
+        "editor": factories.make_user("Editors", username="ed"),
+        "reviewer": factories.make_user("Medical reviewers", username="rev", person=True),
+        "both": factories.make_user("Editors", "Medical reviewers", username="bo", person=True),
+        "superuser": factories.make_user(username="root", is_superuser=True, person=True),
+        "staff": factories.make_user(username="staff", person=True),
+    }
+
+
+def take_step(step, *, entry, user, submitter):
+    if step == "submit":
+        return review.submit(entry=entry, user=user)
+    if step == "withdraw":
+        return review.withdraw(entry=entry, user=user, note="Why")
+    if step == "cancel_withdrawal":
+        review.withdraw(entry=entry, user=submitter, note="Why")
+        return review.cancel_withdrawal(entry=entry, user=user)
+    if step == "confirm":
+        return review.confirm(entry=entry, reviewer=user)
+    submission = review.submit(entry=entry, user=submitter)
+    if step == "approve":
+        return review.approve(submission=submission, reviewer=user)
+    return review.request_changes(submission=submission, reviewer=user, comment="Fix")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("step", MAY)
+def test_who_may_take_each_step(published, role_users, step, role):
+    submitter = factories.make_user("Editors", username="other-editor")
+    user = role_users[role]
+    if role in MAY[step]:
+        take_step(step, entry=published, user=user, submitter=submitter)
+    else:
+        before = (
+            list(Submission.objects.values_list("pk", "status")),
+            Publication.objects.count(),
+        )
+        with pytest.raises(review.NotAllowed):
+            take_step(step, entry=published, user=user, submitter=submitter)
+        if step in {"submit", "withdraw", "confirm"}:
+            assert (
+                list(Submission.objects.values_list("pk", "status")),
+                Publication.objects.count(),
+            ) == before
+
+
+@pytest.mark.parametrize("step", ["approve", "confirm"])
+@pytest.mark.parametrize("role", ["both", "superuser"])
+def test_four_eyes_binds_every_role_that_may_decide(published, role_users, step, role):
+    user = role_users[role]
+    edit(published, user, summary=f"{role} wrote this")
+    submitter = factories.make_user("Editors", username="other-editor")
+    with pytest.raises(review.ReviewError, match="You edited this entry"):
+        take_step(step, entry=published, user=user, submitter=submitter)
+
+
+@pytest.mark.parametrize("step", ["approve", "request_changes"])
+def test_nobody_decides_on_their_own_submission(published, role_users, step):
+    for role in ["both", "superuser"]:
+        user = role_users[role]
+        with pytest.raises(review.ReviewError, match="yourself"):
+            take_step(step, entry=published, user=user, submitter=user)
+        Submission.objects.pending().update(status=Status.SUPERSEDED)
+
+
+def test_inactive_users_may_take_no_step(published, role_users):
+    user = role_users["both"]
+    user.is_active = False
+    user.save()
+    with pytest.raises(review.NotAllowed):
+        review.submit(entry=published, user=user)
+
+
+def test_review_states_are_a_vocabulary(published):
+    state = selectors.entry_state(published)
+    assert state.code == selectors.ReviewState.PUBLISHED
+    assert state.label == "Published"
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        {"public_note": "What changed\nBcc: someone@example.com"},
+        {"public_note": "x" * 301},
+        {"note": "A note with a NUL\x00"},
+        {"note": "x" * 4001},
+    ],
+    ids=["line-break-in-public-line", "long-public-line", "nul-in-note", "long-note"],
+)
+def test_workflow_texts_are_checked_before_anything_is_written(
+    published, editor, medical_reviewer, texts
+):
+    with pytest.raises(review.ReviewError, match=r"What changed|Note to the reviewer"):
+        review.submit(entry=published, user=editor, **texts)
+    assert not Submission.objects.exists()
+    submission = review.submit(entry=published, user=editor)
+    if "public_note" in texts:
+        with pytest.raises(review.ReviewError, match="What changed"):
+            review.approve(
+                submission=submission, reviewer=medical_reviewer, public_note=texts["public_note"]
+            )
+        submission.refresh_from_db()
+        assert submission.is_pending

@@ -1,0 +1,24 @@
+"""Request-wide helpers that are not domain logic."""
+
+from django.contrib import messages
+
+from uses import notifications
+
+
+class NotificationFailuresMiddleware:
+    """Shows a warning for each email that a request's work could not send.
+
+    The work is saved first and the emails go after commit (``notifications.send_on_commit``),
+    so a mail server that is down never turns a saved change into an error page. Must come after
+    ``MessageMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with notifications.collect_failures() as failures:
+            response = self.get_response(request)
+        for failure in failures:
+            messages.warning(request, failure, fail_silently=True)
+        return response

@@ -1,0 +1,194 @@
+"""Reads that the review workflow, the admin and the commands share: states, queues, due lists.
+
+Writes (the workflow steps) live in ``uses.review``; nothing here changes a row.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db.models import Q
+from django.utils import timezone
+
+from uses.models import (
+    Action,
+    Condition,
+    Evidence,
+    Publication,
+    ReviewState,
+    Source,
+    Status,
+    Submission,
+    Topic,
+)
+from uses.models.publishing import address_of
+from uses.roles import REVIEWERS
+from uses.serializers import condition_queryset, fingerprint, serialize
+
+__all__ = ["EntryState", "ReviewState"]
+
+
+@dataclass(frozen=True)
+class EntryState:
+    code: ReviewState
+    changed_since_submitted: bool = False
+    review_overdue: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.code.label
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.code == ReviewState.WITHDRAWN
+
+
+def current_publication(entry: Condition | Topic) -> Publication | None:
+    return Publication.objects.current().filter(**{entry.entry_field: entry}).first()
+
+
+def pending_submission(entry: Condition | Topic) -> Submission | None:
+    return Submission.objects.for_entry(entry).pending().first()
+
+
+def pending_count() -> int:
+    return Submission.objects.pending().count()
+
+
+def reviewer_emails() -> list[str]:
+    group = Group.objects.filter(name=REVIEWERS).first()
+    if group is None:
+        return []
+    users = group.user_set.filter(is_active=True).exclude(email="")
+    return list(users.values_list("email", flat=True))
+
+
+def content_reviewed_since(entry: Condition | Topic) -> datetime.datetime:
+    """When the content that another person last reviewed was frozen (the start of time if
+    never). Confirmations and withdrawals keep the time of the content they re-publish."""
+    current = current_publication(entry)
+    return current.frozen_at if current else datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+
+def edited_since_content_review(
+    *, entry: Condition | Topic, user, snapshot: dict | None = None
+) -> bool:
+    """Did ``user`` change the entry, its evidence or a source it cites (now, or in
+    ``snapshot``) since its content was last reviewed? Nobody else has reviewed those edits."""
+    since = content_reviewed_since(entry)
+
+    def edited(history) -> bool:
+        return history.filter(history_user=user, history_date__gt=since).exists()
+
+    if edited(entry.history):
+        return True
+    if not isinstance(entry, Condition):
+        return False
+    # Claims that belong, or once belonged, to the entry; sources it cites or its snapshot cites.
+    claims = Evidence.history.filter(condition_id=entry.pk).values("id")
+    cited_keys = [source["key"] for source in (snapshot or {}).get("sources", [])]
+    sources = Source.history.filter(
+        Q(id__in=Condition.objects.filter(pk=entry.pk).cited_sources()) | Q(key__in=cited_keys)
+    )
+    return edited(Evidence.history.filter(id__in=claims)) or edited(sources)
+
+
+def address_holder(*, entry: Condition | Topic, snapshot: dict) -> Publication | None:
+    """The publication of another entry that holds the address ``snapshot`` would take.
+
+    Any publication holds its address for its entry: a current page, a withdrawn one (410
+    Gone) and an earlier address that now redirects (301) to the entry's page.
+    """
+    kind, slug = snapshot.get("kind"), snapshot.get("slug")
+    holders = Publication.objects.filter(kind=kind, slug=slug).exclude(**{entry.entry_field: entry})
+    return holders.order_by("-is_current", "-published_at", "-pk").first()
+
+
+def address_problem(*, entry: Condition | Topic, snapshot: dict) -> str:
+    """Why ``snapshot`` may not be published at its address, or "" when it may."""
+    holder = address_holder(entry=entry, snapshot=snapshot)
+    if holder is None:
+        return ""
+    address = address_of(holder.kind, holder.slug)
+    if holder.is_current and holder.is_withdrawn:
+        how = "a withdrawn page, which answers 410 Gone there"
+    elif holder.is_current:
+        how = "a published page"
+    else:
+        how = "its earlier address, which redirects (301) to its page"
+    return (
+        f"The address {address} belongs to “{holder.title}”: {how}. Another entry cannot take "
+        f"it. Change the slug of “{snapshot.get('title', entry)}” and submit again."
+    )
+
+
+def entry_states(entries) -> dict[int, EntryState]:
+    """The review state of each entry (all of one model), in a fixed number of queries."""
+    entries = list(entries)
+    if not entries:
+        return {}
+    model = type(entries[0])
+    field = entries[0].entry_field
+    pks = [entry.pk for entry in entries]
+    if model is Condition:
+        working = {entry.pk: entry for entry in condition_queryset().filter(pk__in=pks)}
+    else:
+        working = {
+            entry.pk: entry for entry in Topic.objects.select_related("author").filter(pk__in=pks)
+        }
+    current = {
+        getattr(publication, f"{field}_id"): publication
+        for publication in Publication.objects.current()
+        .filter(**{f"{field}__in": pks})
+        .only("pk", field, "fingerprint", "is_withdrawn", "published_at", "next_review_due")
+    }
+    latest = {}
+    for submission in (
+        Submission.objects.filter(**{f"{field}__in": pks})
+        .exclude(status=Status.CANCELLED)
+        .order_by("submitted_at", "pk")
+        .only("pk", field, "status", "action", "fingerprint", "submitted_at")
+    ):
+        latest[getattr(submission, f"{field}_id")] = submission
+    return {
+        pk: state_of(
+            working_fingerprint=fingerprint(serialize(working[pk])),
+            current=current.get(pk),
+            latest=latest.get(pk),
+        )
+        for pk in pks
+        if pk in working
+    }
+
+
+def state_of(*, working_fingerprint: str, current, latest) -> EntryState:
+    overdue = bool(current and current.is_review_overdue)
+    if latest is not None and latest.status == Status.PENDING:
+        changed = latest.action == Action.PUBLISH and latest.fingerprint != working_fingerprint
+        return EntryState(ReviewState.IN_REVIEW, changed, overdue)
+    if current is not None and current.is_withdrawn:
+        return EntryState(ReviewState.WITHDRAWN)
+    sent_back = latest is not None and latest.status == Status.CHANGES_REQUESTED
+    if sent_back and (current is None or latest.submitted_at > current.published_at):
+        return EntryState(ReviewState.CHANGES_REQUESTED, False, overdue)
+    if current is None:
+        return EntryState(ReviewState.DRAFT)
+    if current.fingerprint != working_fingerprint:
+        return EntryState(ReviewState.CHANGED, False, overdue)
+    return EntryState(ReviewState.PUBLISHED, False, overdue)
+
+
+def entry_state(entry: Condition | Topic) -> EntryState:
+    return entry_states([entry])[entry.pk]
+
+
+def due_for_review(today: datetime.date | None = None):
+    """Current publications whose next review date has passed, oldest first."""
+    today = today or timezone.localdate()
+    return (
+        Publication.objects.public()
+        .filter(next_review_due__lt=today)
+        .select_related("reviewer")
+        .defer("snapshot", "search_text")
+        .order_by("next_review_due", "title")
+    )
