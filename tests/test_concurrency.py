@@ -49,3 +49,42 @@ def test_two_concurrent_approvals_of_one_submission_exactly_one_wins():
     assert submission.status == Status.APPROVED
     assert Publication.objects.current().filter(condition=condition).count() == 1
     assert Publication.objects.filter(condition=condition).count() == 2
+
+
+def test_two_entries_approved_at_once_for_one_address_exactly_one_wins():
+    editor = factories.make_user("Editors")
+    reviewers = [factories.make_user("Medical reviewers", person=True) for _ in range(2)]
+    # Two new entries whose submissions both ask for /uses/shared-address/: their working
+    # copies moved on, so only the database can tell that the two approvals collide.
+    submissions = []
+    for name in ("First", "Second"):
+        condition = factories.make_condition(name=name, slug="shared-address")
+        submissions.append(review.submit(entry=condition, user=editor))
+        condition.slug = f"{name.lower()}-draft"
+        condition.save()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def approve(submission, user):
+        try:
+            barrier.wait(timeout=10)
+            review.approve(submission=submission, reviewer=user)
+            outcomes.append("approved")
+        except review.ReviewError as error:
+            outcomes.append(str(error))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=approve, args=[submission, user])
+        for submission, user in zip(submissions, reviewers, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes.count("approved") == 1
+    loser = next(outcome for outcome in outcomes if outcome != "approved")
+    assert "same address" in loser or "/uses/shared-address/ belongs to" in loser
+    assert Publication.objects.current().filter(slug="shared-address").count() == 1

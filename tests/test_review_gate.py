@@ -9,6 +9,7 @@ import logging
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError
 from django.test import override_settings
 from django.utils import timezone
 
@@ -323,7 +324,7 @@ def test_a_title_with_a_line_break_still_gets_a_valid_email(
     published, editor, medical_reviewer, django_capture_on_commit_callbacks
 ):
     # Written straight to the database, past every form: the subject must still be one line.
-    type(published).objects.filter(pk=published.pk).update(name="Fibro\nmyalgia\r\x00")
+    type(published).objects.filter(pk=published.pk).update(name="Fibro\nmyalgia\r\x07")
     published.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         review.submit(entry=published, user=editor)
@@ -469,3 +470,21 @@ def test_workflow_texts_are_checked_before_anything_is_written(
             )
         submission.refresh_from_db()
         assert submission.is_pending
+
+
+def test_the_demo_accounts_may_take_their_roles_steps(settings):
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    from uses.models import Condition
+    from uses.roles import can_review, can_submit
+
+    settings.DEBUG = True
+    call_command("demo_accounts", verbosity=0)
+    editor, reviewer = User.objects.get(username="editor"), User.objects.get(username="reviewer")
+    assert can_submit(editor, Condition) and not can_review(editor)
+    assert can_review(reviewer) and not can_submit(reviewer, Condition)
+    assert reviewer.person.display_name == "Rosa Reviewer, MD"
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="development only"):
+        call_command("demo_accounts", verbosity=0)

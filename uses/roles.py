@@ -53,12 +53,15 @@ def sync_roles(apps) -> None:
         group.permissions.set(permissions)
 
 
+def can_submit_entries(user) -> bool:
+    """Ask for review at all (an import offers to submit what it changed only to them)."""
+    return user.is_active and user.has_perm(SUBMIT_PERMISSION)
+
+
 def can_submit(user, model) -> bool:
     """Ask for review of (or withdrawal of) an entry of ``model``: editors who may change it."""
-    return (
-        user.is_active
-        and user.has_perm(SUBMIT_PERMISSION)
-        and user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
+    return can_submit_entries(user) and user.has_perm(
+        f"{model._meta.app_label}.change_{model._meta.model_name}"
     )
 
 

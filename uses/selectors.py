@@ -38,10 +38,6 @@ class EntryState:
     def label(self) -> str:
         return self.code.label
 
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.code == ReviewState.WITHDRAWN
-
 
 def current_publication(entry: Condition | Topic) -> Publication | None:
     return Publication.objects.current().filter(**{entry.entry_field: entry}).first()

@@ -12,7 +12,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.forms import ImportForm
 
 from uses.models import Condition, Evidence, Source, Topic
-from uses.roles import SUBMIT_PERMISSION
+from uses.roles import can_submit_entries
 
 FORMATS = [CSV, XLSX, JSON]
 IMPORTED_ENTRIES_SESSION_KEY = "uses:imported-entries"
@@ -120,7 +120,7 @@ class WorkingCopyImportExportMixin(ImportExportMixin):
             if row.import_type in ("new", "update") and row.object_id is not None
         ]
         entries = entries_changed_by(self.model, changed, getattr(result, "earlier_conditions", ()))
-        if entries and request.user.has_perm(SUBMIT_PERMISSION):
+        if entries and can_submit_entries(request.user):
             request.session[IMPORTED_ENTRIES_SESSION_KEY] = entries
             return HttpResponseRedirect(reverse("admin:uses_submission_submit_imported"))
         return response

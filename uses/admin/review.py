@@ -15,7 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from uses import review, selectors
 from uses.models import Condition, Person, Status, Submission, Topic
 from uses.review_checks import checklist, diff_snapshots
-from uses.roles import SUBMIT_PERMISSION, can_review
+from uses.roles import can_review, can_submit_entries
 from uses.views import preview_page
 
 from .entries import RecordAdminMixin
@@ -171,7 +171,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
 
     def submit_imported_view(self, request):
         """After an import: submit every entry it changed for review, with one note for all."""
-        if not request.user.has_perm(SUBMIT_PERMISSION):
+        if not can_submit_entries(request.user):
             raise PermissionDenied
         keys = request.session.get(IMPORTED_ENTRIES_SESSION_KEY, [])
         entries = entries_from_keys(keys)

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from uses.models import Person
-from uses.review import EDITORS, REVIEWERS
+from uses.roles import EDITORS, REVIEWERS
 
 # username, password, full name, groups, public reviewer profile (name, credentials) or None
 DEMO_ACCOUNTS = [
