@@ -95,6 +95,31 @@ def test_a_rewritten_phrase_reads_as_one_deletion_and_one_insertion():
     assert html == "It may <del>ease joint pain</del><ins>help you sleep</ins>."
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "Take 4 daily",
+            "Give 4 twice",
+            "<del>Take</del><ins>Give</ins> 4 <del>daily</del><ins>twice</ins>",
+        ),
+        (
+            "Take 4.5 mg at night.",
+            "Take 4.0 mg at night.",
+            "Take <del>4.5</del><ins>4.0</ins> mg at night.",
+        ),
+        ("1 mg, then 2 mg.", "1 mg, then 20 mg.", "1 mg, then <del>2</del><ins>20</ins> mg."),
+        ("Up to 50% (n = 31).", "Up to 5% (n = 31).", "Up to <del>50</del><ins>5</ins>% (n = 31)."),
+        ("Take 1,000 mg.", "Take 1,500 mg.", "Take <del>1,000</del><ins>1,500</ins> mg."),
+        ("Take 4.5mg daily.", "Take 4.5mg daily!", "Take 4.5mg daily<del>.</del><ins>!</ins>"),
+        ("Doses of 1.5-4.5 mg", "Doses of 1.5-3 mg", "Doses of 1.5-<del>4.5</del><ins>3</ins> mg"),
+    ],
+    ids=["unchanged-number", "decimal", "units", "percent", "thousands", "punctuation", "range"],
+)
+def test_word_diff_marks_exactly_the_changed_numbers_units_and_punctuation(old, new, expected):
+    assert word_diff(old, new) == expected
+
+
 def test_word_diff_keeps_line_breaks_of_markdown_bodies():
     html = word_diff("## Dose\n\nTake 4.5 mg.", "## Dose\n\nTake 3 mg.")
     assert html == "## Dose\n\nTake <del>4.5</del><ins>3</ins> mg."

@@ -53,9 +53,12 @@ IDENTIFIERS = (
 )
 LINKS = (("url", "URL"), ("doi", "DOI"), ("pmid", "PMID"), ("trial_id", "trial id"))
 
-# Words, punctuation and the whitespace between them: joining the tokens gives back the text.
-_TOKENS = re.compile(r"\s+|[\w'\u2019-]+|[^\w\s]")
-_WORD = re.compile(r"\w")
+# Numbers (a dose such as 4.5 or 1,000 is one token), words, punctuation and the whitespace
+# between them: joining the tokens gives back the text.
+_TOKENS = re.compile(r"\s+|\d+(?:[.,]\d+)*|\w[\w'\u2019-]*|[^\w\s]")
+# Anything a reader would call a word or a number: unchanged text with none of it (spaces,
+# punctuation) may join two changes; unchanged text with some ("4") never does.
+_HAS_WORD_OR_NUMBER = re.compile(r"\w")
 _MARKDOWN = (
     (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url) and ![alt](src)
     (re.compile(r"\[([^\]]*)\]\[[^\]]*\]"), r"\1"),  # [text][ref]
@@ -94,7 +97,9 @@ def word_diff(old: str, new: str) -> SafeString:
     for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         old_part, new_part = "".join(a[i1:i2]), "".join(b[j1:j2])
         changed = tag != "equal"
-        bridge = not changed and not _WORD.search(old_part) and index < len(opcodes) - 1
+        bridge = (
+            not changed and not _HAS_WORD_OR_NUMBER.search(old_part) and index < len(opcodes) - 1
+        )
         if (changed or bridge) and chunks and chunks[-1][0]:
             chunks[-1] = (True, chunks[-1][1] + old_part, chunks[-1][2] + new_part)
         else:
@@ -241,14 +246,14 @@ def plain_text(markdown: str) -> str:
 # Syllables are counted from hyphenation points, as textstat did before it came to need an
 # online dictionary download (this site must run without one).
 _HYPHENATOR = pyphen.Pyphen(lang="en_US")
-_WORD = re.compile("[A-Za-z]+(?:['\u2019][A-Za-z]+)*")
+_READING_WORD = re.compile("[A-Za-z]+(?:['\u2019][A-Za-z]+)*")
 _SENTENCE_END = re.compile('[.!?]+(?=[\\s"\u201d\u2019)]|$)')
 
 
 def reading_grade(text: str) -> float:
     """Flesch-Kincaid grade of a Markdown text: the school year a reader needs to follow it."""
     plain = plain_text(text)
-    words = _WORD.findall(plain)
+    words = _READING_WORD.findall(plain)
     if not words:
         return 0.0
     sentences = max(1, len(_SENTENCE_END.findall(plain)))
