@@ -599,3 +599,61 @@ def test_a_failing_email_is_a_warning_after_the_work_is_done(client, settings):
     assert response.status_code == 200
     assert "Approved." in html and "could not be sent" in html
     assert Publication.objects.current().get(condition=condition).submission == submission
+
+
+# --- the reviewer's tools (issue 8) ------------------------------------------------------------
+
+
+def section(html: str, css_class: str) -> str:
+    """The HTML of the first <section> with ``css_class``."""
+    start = html.index(f'class="review-diff {css_class}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_resubmission_shows_the_changes_since_the_version_the_reviewer_saw(
+    client, users, reviewer
+):
+    condition, _ = factories.make_published_condition(reviewer=reviewer, summary="Old words.")
+    editor = users["editor"]
+    factories.edit(condition, editor, summary="First try.")
+    first = review.submit(entry=condition, user=editor)
+    reviewer_client = login(client, users, "reviewer")
+    reviewer_client.get(admin_url(Submission, "review", first.pk))
+    review.request_changes(submission=first, reviewer=users["reviewer"], comment="Plainer")
+    factories.edit(condition, editor, summary="Second try.")
+    second = review.submit(entry=condition, user=editor)
+
+    html = reviewer_client.get(admin_url(Submission, "review", second.pk)).content.decode()
+    since = section(html, "review-diff-since-seen")
+    assert "Changes since the version you last saw" in since
+    assert "changes requested by Mara)" in since
+    assert "<del>First</del><ins>Second</ins> try." in since
+    assert "<del>Old words</del><ins>Second try</ins>." in section(html, "review-diff-published")
+
+    other = factories.make_user("Medical reviewers", person=True)
+    client.force_login(other)
+    html = client.get(admin_url(Submission, "review", second.pk)).content.decode()
+    assert "since the version you last saw" not in html
+
+
+def test_a_withdrawal_is_reviewed_as_a_withdrawal(client, users, reviewer):
+    condition, _ = factories.make_published_condition(reviewer=reviewer, slug="lupus")
+    withdrawal = review.withdraw(
+        entry=condition,
+        user=users["editor"],
+        note="Outdated",
+        public_note="Withdrawn while newer guidance is reviewed.",
+    )
+    reviewer_client = login(client, users, "reviewer")
+    html = reviewer_client.get(admin_url(Submission, "review", withdrawal.pk)).content.decode()
+    assert "Approve withdrawal" in html and "Approve and publish" not in html
+    assert "410 Gone" in html and "/uses/lupus/" in html
+    assert "Changes against the published version" not in html
+
+    preview = reviewer_client.get(admin_url(Submission, "preview", withdrawal.pk))
+    page = preview.content.decode()
+    assert preview.status_code == 200
+    assert "This page has been withdrawn" in page
+    assert "Withdrawn while newer guidance is reviewed." in page
+    assert "Preview, not published" in page
+    assert "Medically reviewed by" not in page

@@ -190,7 +190,13 @@ def test_an_unchanged_claim_is_escaped_when_other_fields_change():
     [entry] = diff_snapshots(old, new)["evidence"]["changed"]
     assert entry["claim_html"] == "Dose &lt;script&gt;x&lt;/script&gt;"
     assert entry["fields"] == [
-        {"name": "rationale", "label": "Rationale", "old": "One trial.", "new": "Two trials."}
+        {
+            "name": "rationale",
+            "label": "Rationale",
+            "old": "One trial.",
+            "new": "Two trials.",
+            "html": "<del>One trial</del><ins>Two trials</ins>.",
+        }
     ]
 
 
@@ -249,6 +255,7 @@ def test_source_kind_changes_show_labels():
         "label": "Kind",
         "old": "Study or studies",
         "new": "Review article",
+        "html": "<del>Study or studies</del><ins>Review article</ins>",
     }
 
 
@@ -310,6 +317,33 @@ def test_dense_text_is_a_reading_level_warning():
     )
 
 
+# A dense paragraph of the source article, kept verbatim in the bodies (reading grade above 9).
+ARTICLE_PARAGRAPH = (
+    "Naltrexone uses are wide-ranging and highly varied. Some things naltrexone is used for "
+    "include the treatment of certain addictions, pain disorders, autoimmune diseases, and "
+    "ulcerative colitis. Patients need to understand the various Vivitrol uses and how the "
+    "medication works on the body."
+)
+
+
+def test_the_articles_verbatim_words_raise_no_reading_warning():
+    assert reading_grade(ARTICLE_PARAGRAPH) > PLAIN_LANGUAGE_GRADE
+    body = f"## Uses\n\n{ARTICLE_PARAGRAPH}\n\n{PLAIN}"
+    assert checklist(snapshot(body=body)) == []
+    checks = checklist(snapshot(body=f"{ARTICLE_PARAGRAPH}\n\n{DENSE}"))
+    assert [check["message"] for check in checks] == [
+        f"New or changed text in Body reads at grade {reading_grade(DENSE):.1f}; "
+        "plain language is grade 9 or below"
+    ]
+
+
+def test_only_text_changed_since_the_published_version_is_judged():
+    published = snapshot(summary=DENSE, body=f"{DENSE}\n\n{PLAIN}")
+    assert checklist(published, published) == []
+    changed = snapshot(summary=DENSE, body=f"{DENSE}\n\n{DENSE} Indubitably.")
+    assert [check["where"] for check in checklist(changed, published)] == ["Body"]
+
+
 def test_plain_and_empty_texts_raise_no_reading_warning():
     assert reading_grade(PLAIN) <= PLAIN_LANGUAGE_GRADE
     assert checklist(snapshot(summary=PLAIN, body="")) == []
@@ -366,7 +400,7 @@ def test_the_diff_partial_says_when_an_entry_is_new_or_unchanged():
     new = render("admin/uses/_review_diff.html", {"diff": diff_snapshots(None, snapshot())})
     assert "New entry: nothing is published yet" in new
     same = render("admin/uses/_review_diff.html", {"diff": diff_snapshots(snapshot(), snapshot())})
-    assert "No changes from the published version" in same
+    assert "No changes against the published version" in same
 
 
 def test_the_checklist_partial_renders_problems_and_warnings():

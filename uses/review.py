@@ -16,6 +16,7 @@ from uses.models import (
     Person,
     Publication,
     ReviewType,
+    ReviewVisit,
     Status,
     Submission,
     Topic,
@@ -155,6 +156,15 @@ def cancel_withdrawal(*, entry: Condition | Topic, user) -> Submission:
     pending.decided_at = timezone.now()
     pending.save(update_fields=["status", "cancelled_by", "decided_at"])
     return pending
+
+
+def record_visit(*, submission: Submission, user) -> None:
+    """Remember that a medical reviewer saw this version, so that when the entry comes back
+    its review page can show them what changed since."""
+    if can_review(user):
+        ReviewVisit.objects.update_or_create(
+            submission=submission, reviewer=user, defaults={"seen_at": timezone.now()}
+        )
 
 
 def submitted_it_problem(*, submission: Submission, user) -> str:

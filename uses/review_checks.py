@@ -6,9 +6,11 @@ database access they also work on old publications and in tests without a databa
 """
 
 import difflib
+import functools
 import re
 
 import pyphen
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.html import escape, format_html
@@ -121,7 +123,8 @@ def _changed_fields(old: dict, new: dict, fields: dict[str, str]) -> list[dict]:
     for key, label in fields.items():
         before, after = display(key, old.get(key)), display(key, new.get(key))
         if before != after:
-            changes.append({"name": key, "label": label, "old": before, "new": after})
+            html = word_diff(before, after)
+            changes.append({"name": key, "label": label, "old": before, "new": after, "html": html})
     return changes
 
 
@@ -206,24 +209,30 @@ def _address_change(old: dict, new: dict, *, is_new: bool) -> dict | None:
     return {"name": "address", "label": "Address", "html": html, "note": note}
 
 
-def diff_snapshots(old: dict | None, new: dict) -> dict:
+def diff_snapshots(
+    old: dict | None,
+    new: dict,
+    *,
+    name: str = "published",
+    compared_with: str = "against the published version",
+) -> dict:
     """What changed between the published snapshot (None if never published) and ``new``.
 
     A new entry is compared with an empty one of its kind, so everything shows as added.
+    ``name`` and ``compared_with`` label the comparison when a page shows more than one.
     """
     is_new = old is None
     new = upgrade_snapshot(new)
     old = upgrade_snapshot({"kind": new["kind"]} if old is None else old)
-    fields = [
-        {"name": c["name"], "label": c["label"], "html": word_diff(c["old"], c["new"]), "note": ""}
-        for c in _changed_fields(old, new, ENTRY_FIELDS)
-    ]
+    fields = [{**change, "note": ""} for change in _changed_fields(old, new, ENTRY_FIELDS)]
     if address := _address_change(old, new, is_new=is_new):
         fields.insert(0, address)
     evidence = _evidence_diff(old["evidence"], new["evidence"])
     sources = _sources_diff(old["sources"], new["sources"])
     lists = [*evidence.values(), *sources.values()]
     return {
+        "name": name,
+        "compared_with": compared_with,
         "fields": fields,
         "evidence": evidence,
         "sources": sources,
@@ -286,12 +295,13 @@ def _source_problems(source: dict) -> list[dict]:
     return problems
 
 
-def checklist(snapshot: dict) -> list[dict]:
+def checklist(snapshot: dict, published: dict | None = None) -> list[dict]:
     """What the reviewer must fix (problems) or weigh (warnings) before approving ``snapshot``.
 
     Problems break the editorial policy: a claim with no source that does not say so, an
     identifier readers cannot look up, or one invented for a source the article only mentions.
-    Reading level is a warning: some medical words have no plain substitute.
+    Reading level is a warning (some medical words have no plain substitute), and it judges only
+    what an editor wrote that changed since ``published``: never the article's verbatim words.
     """
     content = upgrade_snapshot(snapshot)
     checks = []
@@ -304,9 +314,41 @@ def checklist(snapshot: dict) -> list[dict]:
             checks.append(_problem(message, f"Claim {number}"))
     for source in content["sources"]:
         checks += _source_problems(source)
+    before = upgrade_snapshot(published or {})
     for label in ("Summary", "Body"):
         text = content[label.lower()]
-        if plain_text(text) and (grade := reading_grade(text)) > PLAIN_LANGUAGE_GRADE:
-            message = f"{label} reads at grade {grade:.1f}; " + PLAIN_LANGUAGE_ADVICE
+        judged = text_to_judge(text, published=before[label.lower()])
+        if plain_text(judged) and (grade := reading_grade(judged)) > PLAIN_LANGUAGE_GRADE:
+            what = label if judged == text.strip() else f"New or changed text in {label}"
+            message = f"{what} reads at grade {grade:.1f}; " + PLAIN_LANGUAGE_ADVICE
             checks.append({"level": "warning", "message": message, "where": label})
     return checks
+
+
+ARTICLE_TEXT = settings.BASE_DIR / "fixtures" / "source-article.txt"
+
+
+def _comparable(text: str) -> str:
+    """Words only, lower case: Markdown, punctuation and spacing never hide a verbatim quote."""
+    return " ".join(re.sub(r"[^\w\s]", " ", plain_text(text)).lower().split())
+
+
+@functools.cache
+def _article_words() -> str:
+    return _comparable(ARTICLE_TEXT.read_text(encoding="utf-8")) if ARTICLE_TEXT.exists() else ""
+
+
+def _paragraphs(markdown: str) -> list[str]:
+    return [part.strip() for part in re.split(r"\n\s*\n", markdown) if part.strip()]
+
+
+def text_to_judge(text: str, *, published: str = "") -> str:
+    """The paragraphs of ``text`` an editor wrote and no reviewer has judged: neither the source
+    article's own words (editors keep them verbatim) nor unchanged from the published text."""
+    unchanged = set(_paragraphs(published))
+    article = _article_words()
+    return "\n\n".join(
+        paragraph
+        for paragraph in _paragraphs(text)
+        if paragraph not in unchanged and _comparable(paragraph) not in article
+    )

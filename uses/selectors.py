@@ -47,6 +47,17 @@ def pending_submission(entry: Condition | Topic) -> Submission | None:
     return Submission.objects.for_entry(entry).pending().first()
 
 
+def last_seen_submission(*, submission: Submission, user) -> Submission | None:
+    """The earlier submission of the same entry that ``user`` last opened for review."""
+    return (
+        Submission.objects.for_entry(submission.entry)
+        .filter(visits__reviewer=user, submitted_at__lt=submission.submitted_at)
+        .select_related("decided_by")
+        .order_by("-visits__seen_at")
+        .first()
+    )
+
+
 def pending_count() -> int:
     return Submission.objects.pending().count()
 

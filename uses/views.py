@@ -40,7 +40,7 @@ def entry_page(request, publication: Publication, template: str, **context):
 
     A withdrawn entry answers 410 Gone: it was published once and has been taken down on purpose.
     """
-    if publication.is_withdrawn and not context.get("preview"):
+    if publication.is_withdrawn:
         return render(request, "410.html", {"publication": publication}, status=410)
     content = present(publication)
     history = Publication.objects.of_entry(publication).select_related("reviewer")
@@ -253,14 +253,18 @@ def preview_page(request, *, submission, reviewer: Person | None):
         submission=submission,
         change_note=proposed_public_note(submission),
     )
-    extra = {}
-    if columns["kind"] == Kind.CONDITION:
-        extra["related"] = current_uses().filter(category=columns["category"])[:6]
-    elif columns["kind"] == Kind.TOPIC:
-        extra["topics"] = current_topics()
+    if publication.is_withdrawn:  # what readers will get: the 410 page
+        response = render(request, "410.html", {"publication": publication, "preview": True})
     else:
-        extra.update(overview_context(), topics=list(current_topics()))
-    response = entry_page(request, publication, TEMPLATES[columns["kind"]], preview=True, **extra)
+        extra = {}
+        if columns["kind"] == Kind.CONDITION:
+            extra["related"] = current_uses().filter(category=columns["category"])[:6]
+        elif columns["kind"] == Kind.TOPIC:
+            extra["topics"] = current_topics()
+        else:
+            extra.update(overview_context(), topics=list(current_topics()))
+        template = TEMPLATES[columns["kind"]]
+        response = entry_page(request, publication, template, preview=True, **extra)
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -106,6 +106,11 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
         entry = submission.entry
         current = selectors.current_publication(entry)
         decides = can_review(request.user) and submission.is_pending
+        diffs = [diff_snapshots(current.snapshot if current else None, submission.snapshot)]
+        seen = selectors.last_seen_submission(submission=submission, user=request.user)
+        if seen is not None and (current is None or seen.fingerprint != current.fingerprint):
+            diffs.insert(0, diff_since(seen, submission))
+        review.record_visit(submission=submission, user=request.user)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -115,8 +120,8 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
             "entry": entry,
             "entry_url": reverse(f"admin:uses_{entry._meta.model_name}_change", args=[entry.pk]),
             "current": current,
-            "diff": diff_snapshots(current.snapshot if current else None, submission.snapshot),
-            "checks": checklist(submission.snapshot),
+            "diffs": diffs,
+            "checks": checklist(submission.snapshot, current.snapshot if current else None),
             "state": selectors.entry_state(entry),
             "can_review": decides,
             "four_eyes": review.four_eyes_problem(submission=submission, user=request.user)
@@ -216,6 +221,20 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
             ],
         }
         return TemplateResponse(request, "admin/uses/submit_imported.html", context)
+
+
+def diff_since(seen: Submission, submission: Submission) -> dict:
+    """What changed since a version the reviewer saw, described as they will remember it."""
+    decided = f" by {seen.decided_by.get_full_name() or seen.decided_by}" if seen.decided_by else ""
+    return diff_snapshots(
+        seen.snapshot,
+        submission.snapshot,
+        name="since-seen",
+        compared_with=(
+            f"since the version you last saw (submitted {seen.submitted_at:%B %-d, %Y %H:%M}; "
+            f"{seen.get_status_display().lower()}{decided})"
+        ),
+    )
 
 
 def entries_from_keys(keys: list[str]) -> list:

@@ -9,7 +9,7 @@ from .choices import (
 )
 from .content import Condition, Evidence, EvidenceSource, Person, Source, Topic
 from .publishing import Kind, Publication, ReviewType
-from .review import Action, ReviewState, Status, Submission
+from .review import Action, ReviewState, ReviewVisit, Status, Submission
 
 __all__ = [
     "Action",
@@ -26,6 +26,7 @@ __all__ = [
     "Regimen",
     "ReviewState",
     "ReviewType",
+    "ReviewVisit",
     "Source",
     "SourceKind",
     "Status",

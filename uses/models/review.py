@@ -158,3 +158,26 @@ class Submission(models.Model):
     @property
     def changes_were_requested(self) -> bool:
         return self.status == Status.CHANGES_REQUESTED
+
+
+class ReviewVisit(models.Model):
+    """A medical reviewer opened a submission's review page. When the entry comes back, its
+    review page shows them what changed since the version they last saw."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="visits")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-seen_at"]
+        verbose_name = "review visit"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "reviewer"], name="one_visit_per_reviewer"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} saw {self.submission} at {self.seen_at:%Y-%m-%d %H:%M}"
