@@ -657,3 +657,112 @@ def test_a_withdrawal_is_reviewed_as_a_withdrawal(client, users, reviewer):
     assert "Withdrawn while newer guidance is reviewed." in page
     assert "Preview, not published" in page
     assert "Medically reviewed by" not in page
+
+
+# --- an inbox for each role (issue 8) ----------------------------------------------------------
+
+
+def inbox_list(html: str, list_id: str) -> str:
+    start = html.index(f'id="{list_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_an_editors_inbox_lists_sent_back_waiting_and_unsubmitted_work(client, users, reviewer):
+    editor = users["editor"]
+    sent_back, _ = factories.make_published_condition(name="Sent back", reviewer=reviewer)
+    waiting, _ = factories.make_published_condition(name="Waiting", reviewer=reviewer)
+    edited, _ = factories.make_published_condition(name="Edited", reviewer=reviewer)
+    submission = review.submit(entry=sent_back, user=editor)
+    review.request_changes(
+        submission=submission, reviewer=users["reviewer"], comment="Cite the trial, please."
+    )
+    review.submit(entry=waiting, user=editor)
+    factories.edit(edited, editor, summary="Not submitted yet.")
+
+    html = login(client, users, "editor").get("/admin/").content.decode()
+    requested = inbox_list(html, "inbox-requested")
+    assert "Sent back" in requested and "Cite the trial, please." in requested
+    assert "(1)" in requested and "by Mara" in requested
+    assert "Waiting" in inbox_list(html, "inbox-mine")
+    unsubmitted = inbox_list(html, "inbox-unsubmitted")
+    assert "Edited" in unsubmitted and "published, with unpublished changes" in unsubmitted
+    assert 'id="inbox-queue"' not in html
+
+    review.submit(entry=sent_back, user=editor)  # resubmitted: no longer sent back
+    html = client.get("/admin/").content.decode()
+    assert "Sent back" not in inbox_list(html, "inbox-requested")
+    assert "Sent back" in inbox_list(html, "inbox-mine")
+
+
+def test_a_reviewers_inbox_lists_the_queue_oldest_first_and_overdue_entries(
+    client, users, reviewer
+):
+    import datetime
+
+    from django.utils import timezone
+
+    editor = users["editor"]
+    newer, _ = factories.make_published_condition(name="Newer", reviewer=reviewer)
+    older, _ = factories.make_published_condition(name="Older", reviewer=reviewer)
+    review.submit(entry=newer, user=editor)
+    Submission.objects.filter(pk=review.submit(entry=older, user=editor).pk).update(
+        submitted_at=timezone.now() - datetime.timedelta(days=3)
+    )
+    _, publication = factories.make_published_condition(name="Overdue", reviewer=reviewer)
+    Publication.objects.filter(pk=publication.pk).update(next_review_due=datetime.date(2021, 1, 1))
+
+    html = login(client, users, "reviewer").get("/admin/").content.decode()
+    queue = inbox_list(html, "inbox-queue")
+    assert queue.index("Older") < queue.index("Newer")
+    assert "waiting 3\xa0days" in queue
+    assert "Overdue" in inbox_list(html, "inbox-overdue")
+    assert "January 1, 2021" in inbox_list(html, "inbox-overdue")
+    assert 'id="inbox-requested"' not in html
+
+
+def test_reviewers_confirm_several_entries_with_one_result_line_each(client, users, reviewer):
+    kept, _ = factories.make_published_condition(name="Kept", reviewer=reviewer)
+    edited, _ = factories.make_published_condition(name="Edited by Mara", reviewer=reviewer)
+    factories.edit(edited, users["reviewer"], summary="Mara's own change")
+    data = {"action": "confirm_selected", "_selected_action": [kept.pk, edited.pk]}
+
+    response = login(client, users, "reviewer").post(
+        admin_url(Condition, "changelist"), data, follow=True
+    )
+    lines = [str(message) for message in response.context["messages"]]
+    assert any(line.startswith("“Kept”: confirmed as still accurate") for line in lines)
+    assert any(
+        line.startswith("“Edited by Mara”: not confirmed. You edited this entry") for line in lines
+    )
+    assert Publication.objects.current().get(condition=kept).review_type == "confirmation"
+    assert Publication.objects.current().get(condition=edited).review_type == "content"
+
+    client.logout()
+    before = Publication.objects.count()
+    login(client, users, "editor").post(admin_url(Condition, "changelist"), data)
+    assert Publication.objects.count() == before
+
+
+@pytest.mark.parametrize("role", ["editor", "reviewer"])
+def test_the_inbox_is_constant_in_queries(client, users, reviewer, role):
+    editor = users["editor"]
+
+    def grow(times):
+        for _ in range(times):
+            condition, _ = factories.make_published_condition(reviewer=reviewer)
+            factories.edit(condition, editor, summary="Edited")
+            sent_back = review.submit(entry=condition, user=editor)
+            review.request_changes(submission=sent_back, reviewer=users["reviewer"], comment="x")
+            other, _ = factories.make_published_condition(reviewer=reviewer)
+            review.submit(entry=other, user=editor)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/admin/").status_code == 200
+        return len(captured)
+
+    login(client, users, role)
+    grow(2)
+    few = queries()
+    grow(8)
+    assert queries() == few

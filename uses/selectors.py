@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
-from django.db.models import Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from uses.models import (
@@ -199,3 +199,62 @@ def due_for_review(today: datetime.date | None = None):
         .defer("snapshot", "search_text")
         .order_by("next_review_due", "title")
     )
+
+
+# --- each role's inbox on the admin index -------------------------------------------------------
+
+INBOX_LIMIT = 20  # rows a list shows; its count is always the full number
+
+
+def _latest_per_entry(submissions):
+    """Keep each entry's newest submission only (later ones supersede what was sent back)."""
+    same_entry = Q(condition__isnull=False, condition_id=OuterRef("condition_id")) | Q(
+        topic__isnull=False, topic_id=OuterRef("topic_id")
+    )
+    newer = Submission.objects.filter(same_entry, submitted_at__gt=OuterRef("submitted_at"))
+    newer = newer.exclude(status=Status.CANCELLED)
+    return submissions.exclude(Exists(newer))
+
+
+def changes_requested_of(user):
+    """The user's submissions a reviewer sent back, not yet resubmitted: newest decision first."""
+    return (
+        _latest_per_entry(
+            Submission.objects.filter(submitted_by=user, status=Status.CHANGES_REQUESTED)
+        )
+        .select_related("decided_by", "condition", "topic")
+        .order_by("-decided_at")
+    )
+
+
+def waiting_submissions(user=None):
+    """Submissions waiting for a decision, oldest first (only ``user``'s when given)."""
+    queue = Submission.objects.pending().select_related("submitted_by", "condition", "topic")
+    if user is not None:
+        queue = queue.filter(submitted_by=user)
+    return queue.order_by("submitted_at", "pk")
+
+
+def unsubmitted_edits(user, *, limit: int = INBOX_LIMIT) -> list[dict]:
+    """Entries ``user`` edited that hold changes not yet submitted, most recently edited first:
+    [{"entry", "state", "edited_at"}]. Looks at the entries they edited last (``limit`` * 3)."""
+    rows = []
+    for model in (Condition, Topic):
+        edits = (
+            model.history.filter(history_user=user)
+            .values("id")
+            .annotate(edited_at=Max("history_date"))
+            .order_by("-edited_at")[: limit * 3]
+        )
+        edited_at = {row["id"]: row["edited_at"] for row in edits}
+        states = entry_states(model.objects.filter(pk__in=edited_at))
+        entries = model.objects.in_bulk(list(states))
+        for pk, state in states.items():
+            unsubmitted = state.code in UNSUBMITTED_STATES or state.changed_since_submitted
+            if unsubmitted:
+                rows.append({"entry": entries[pk], "state": state, "edited_at": edited_at[pk]})
+    rows.sort(key=lambda row: row["edited_at"], reverse=True)
+    return rows[:limit]
+
+
+UNSUBMITTED_STATES = {ReviewState.DRAFT, ReviewState.CHANGED, ReviewState.CHANGES_REQUESTED}

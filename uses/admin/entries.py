@@ -57,7 +57,7 @@ class StateFilter(admin.SimpleListFilter):
 class SubmitActionForm(ActionForm):
     note = forms.CharField(
         required=False,
-        label="Note to the reviewer",
+        label="Note to the reviewer (when submitting)",
         widget=forms.TextInput(attrs={"size": 40, "placeholder": "What changed, and why"}),
     )
 
@@ -97,7 +97,7 @@ class ReviewedEntryAdmin(HistoryAdmin):
     form = ReviewedEntryForm
     change_form_template = "admin/uses/entry_change_form.html"
     action_form = SubmitActionForm
-    actions = ["submit_selected"]
+    actions = ["submit_selected", "confirm_selected"]
 
     # The changelist computes every row's state in one pass (see get_changelist_instance).
     @admin.display(description="review state")
@@ -239,3 +239,24 @@ class ReviewedEntryAdmin(HistoryAdmin):
 
     def has_submit_permission(self, request):
         return can_submit(request.user, self.model)
+
+    @admin.action(description="Confirm selected as still accurate", permissions=["review"])
+    def confirm_selected(self, request, queryset):
+        """Renew the review of several unchanged entries: each one is checked (four eyes, a
+        pending submission) on its own, with one result line each."""
+        for entry in queryset:
+            try:
+                publication = review.confirm(entry=entry, reviewer=request.user)
+            except review.ReviewError as error:
+                self.message_user(request, f"“{entry}”: not confirmed. {error}", messages.ERROR)
+            else:
+                due = f"{publication.next_review_due:%B} {publication.next_review_due.day}"
+                self.message_user(
+                    request,
+                    f"“{entry}”: confirmed as still accurate; next review due {due}, "
+                    f"{publication.next_review_due.year}.",
+                    messages.SUCCESS,
+                )
+
+    def has_review_permission(self, request):
+        return can_review(request.user)
