@@ -70,6 +70,8 @@ GET_MATRIX = [
     ("Condition", "add", WRITERS),
     ("Condition", "change", STAFF_ALL),
     ("Condition", "history", STAFF_ALL),
+    ("Condition", "compare", STAFF_ALL),
+    ("Topic", "compare", STAFF_ALL),
     ("Condition", "delete", NOBODY),  # published entries are never deleted
     ("Topic", "changelist", STAFF_ALL),
     ("Topic", "add", WRITERS),
@@ -766,3 +768,49 @@ def test_the_inbox_is_constant_in_queries(client, users, reviewer, role):
     few = queries()
     grow(8)
     assert queries() == few
+
+
+# --- compare any two versions; the history page (issue 8) ---------------------------------------
+
+
+def test_any_two_versions_compare_word_by_word_with_who_approved_each(client, users, reviewer):
+    condition, first = factories.make_published_condition(
+        reviewer=reviewer, summary="Take 4.5 mg daily."
+    )
+    factories.edit(condition, users["editor"], summary="Take 3 mg daily.")
+    submission = review.submit(entry=condition, user=users["editor"], public_note="Lower dose.")
+    second = review.approve(submission=submission, reviewer=users["reviewer"])
+    url = admin_url(Condition, "compare", condition.pk)
+    reviewer_client = login(client, users, "reviewer")
+
+    html = reviewer_client.get(url, {"old": f"p{first.pk}", "new": f"p{second.pk}"})
+    html = html.content.decode()
+    assert "Take <del>4.5</del><ins>3</ins> mg daily." in html
+    assert "content reviewed and published by Rita Reviewer, RN" in html
+    assert "content reviewed and published by Dr Mara, MD, current" in html
+    assert "Public line: “Lower dose.”" in html
+    assert f'value="s{submission.pk}"' in html
+
+    default = reviewer_client.get(url)
+    assert default.status_code == 200
+    assert "No changes from the first to the second" in default.content.decode()
+
+    bad = reviewer_client.get(url, {"old": "p999999", "new": "working"})
+    assert bad.status_code == 400
+    assert "Select a valid choice" in bad.content.decode()
+
+    client.logout()
+    assert login(client, users, "editor").get(url).status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_the_history_page_shows_whole_changes_word_by_word(client, users):
+    long_text = "Studies " + "of many people " * 30
+    condition = factories.make_condition(name="Lupus", slug="lupus", summary=long_text + "known")
+    factories.edit(condition, users["editor"], summary=long_text + "shown")
+    html = login(client, users, "editor").get(admin_url(Condition, "history", condition.pk))
+    html = html.content.decode()
+    assert "<del>known</del><ins>shown</ins>" in html
+    assert "chars]" not in html and "Change reason" not in html
+    assert "Compare any two published or submitted versions" in html

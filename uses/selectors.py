@@ -258,3 +258,67 @@ def unsubmitted_edits(user, *, limit: int = INBOX_LIMIT) -> list[dict]:
 
 
 UNSUBMITTED_STATES = {ReviewState.DRAFT, ReviewState.CHANGED, ReviewState.CHANGES_REQUESTED}
+
+
+# --- every version of an entry, for comparing any two -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Version:
+    key: str  # "working", "s12" (a submission) or "p7" (a publication)
+    label: str
+    snapshot: dict
+    detail: str = ""
+    is_current: bool = False
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "nobody"
+
+
+def entry_versions(entry: Condition | Topic) -> list[Version]:
+    """The working copy, then every submission and publication of ``entry``, newest first,
+    each labelled with who submitted or approved it and when."""
+    dated = []
+    for publication in (
+        Publication.objects.filter(**{entry.entry_field: entry})
+        .select_related("reviewer")
+        .order_by("-published_at", "-pk")
+    ):
+        when = f"{publication.published_at:%Y-%m-%d %H:%M}"
+        current = ", current" if publication.is_current else ""
+        label = (
+            f"{when}: {publication.get_review_type_display().lower()} by "
+            f"{publication.reviewer.display_name}{current}"
+        )
+        detail = f"Public line: “{publication.change_note}”" if publication.change_note else ""
+        dated.append(
+            (
+                publication.published_at,
+                Version(
+                    f"p{publication.pk}",
+                    label,
+                    publication.snapshot,
+                    detail,
+                    is_current=publication.is_current,
+                ),
+            )
+        )
+    for submission in (
+        Submission.objects.for_entry(entry)
+        .select_related("submitted_by", "decided_by")
+        .order_by("-submitted_at", "-pk")
+    ):
+        when = f"{submission.submitted_at:%Y-%m-%d %H:%M}"
+        decided = f" by {_name(submission.decided_by)}" if submission.decided_by else ""
+        label = (
+            f"{when}: {submission.get_action_display().lower()} submitted by "
+            f"{_name(submission.submitted_by)}; {submission.get_status_display().lower()}"
+            f"{decided}"
+        )
+        dated.append(
+            (submission.submitted_at, Version(f"s{submission.pk}", label, submission.snapshot))
+        )
+    dated.sort(key=lambda pair: pair[0], reverse=True)
+    working = Version("working", "Working copy, as it is now (not reviewed)", serialize(entry))
+    return [working, *(version for _, version in dated)]

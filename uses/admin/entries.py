@@ -17,6 +17,7 @@ from uses.models import ReviewState, Submission
 from uses.roles import can_review, can_submit
 
 from .history import HistoryAdmin
+from .versions import CompareVersionsMixin
 
 SUBMIT_BUTTON = "_submit_for_review"
 
@@ -91,7 +92,7 @@ STEPS = {
 }
 
 
-class ReviewedEntryAdmin(HistoryAdmin):
+class ReviewedEntryAdmin(CompareVersionsMixin, HistoryAdmin):
     """Admin of a Condition or Topic: shows its review state and offers the workflow's steps."""
 
     form = ReviewedEntryForm
@@ -162,6 +163,7 @@ class ReviewedEntryAdmin(HistoryAdmin):
             "withdraw_url": entry_url(entry, "withdraw"),
             "cancel_withdrawal_url": entry_url(entry, "cancel_withdrawal"),
             "confirm_url": entry_url(entry, "confirm"),
+            "compare_url": self.compare_url(entry),
             "submit_button": SUBMIT_BUTTON,
         }
 

@@ -119,6 +119,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
             "submission": submission,
             "entry": entry,
             "entry_url": reverse(f"admin:uses_{entry._meta.model_name}_change", args=[entry.pk]),
+            "compare_url": reverse(f"admin:uses_{entry._meta.model_name}_compare", args=[entry.pk]),
             "current": current,
             "diffs": diffs,
             "checks": checklist(submission.snapshot, current.snapshot if current else None),
