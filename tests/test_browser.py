@@ -193,3 +193,61 @@ def test_editor_imports_a_csv_sees_the_preview_and_submits_for_review(live_serve
     page.get_by_role("button", name="Submit all 1 for review").click()
     page.wait_for_selector("text=submitted for review")
     assert Submission.objects.get().note == "Claims from the 2026 spreadsheet"
+
+
+def test_sent_back_resubmitted_and_approved_by_a_second_reviewer(live_server, new_page):
+    from uses.models import Submission
+
+    condition, _ = factories.make_published_condition(
+        name="Lupus", slug="lupus", summary="Low-dose naltrexone may help lupus."
+    )
+    factories.make_user("Editors", username="edna")
+    factories.make_user("Medical reviewers", username="mara", person=True)
+    factories.make_user("Medical reviewers", username="milo", person=True)
+    change_url = f"{live_server.url}/admin/uses/condition/{condition.pk}/change/"
+
+    # The editor submits a change.
+    editor = new_page()
+    log_in(editor, live_server.url, "edna")
+    editor.goto(change_url)
+    editor.get_by_label("Summary:").fill("Take 4.5 mg daily for lupus.")
+    editor.get_by_role("button", name="Save and submit for review").click()
+    editor.wait_for_selector("text=was saved and submitted for review")
+
+    # The first reviewer reads it and sends it back with a comment.
+    mara = new_page()
+    log_in(mara, live_server.url, "mara")
+    mara.get_by_role("link", name="Lupus").first.click()
+    mara.wait_for_selector("text=Changes against the published version")
+    mara.get_by_label("What needs to change (required, private)").fill("Say who found this.")
+    mara.get_by_role("button", name="Request changes").click()
+    mara.wait_for_selector("text=Changes requested.")
+
+    # The editor's inbox shows what was asked, with the comment; they change and resubmit.
+    editor.goto(f"{live_server.url}/admin/")
+    requested = editor.get_by_role("region", name=re.compile("Changes requested of you"))
+    assert "Lupus" in requested.inner_text()
+    assert "Say who found this." in requested.inner_text()
+    editor.goto(change_url)
+    editor.get_by_label("Summary:").fill("The article says some take 3 mg daily for lupus.")
+    editor.get_by_role("button", name="Save and submit for review").click()
+    editor.wait_for_selector("text=was saved and submitted for review")
+    resubmission = Submission.objects.pending().get()
+
+    # The first reviewer sees what changed since the version they sent back.
+    mara.goto(f"{live_server.url}/admin/uses/submission/{resubmission.pk}/review/")
+    since = mara.locator("section.review-diff-since-seen")
+    assert "Changes since the version you last saw" in since.inner_text()
+    assert since.locator("del", has_text="4.5").is_visible()
+    assert since.locator("ins", has_text="3").is_visible()
+
+    # A second reviewer approves it.
+    milo = new_page()
+    log_in(milo, live_server.url, "milo")
+    milo.goto(f"{live_server.url}/admin/uses/submission/{resubmission.pk}/review/")
+    milo.get_by_role("button", name="Approve and publish").click()
+    milo.wait_for_selector("text=Approved.")
+    reader = new_page()
+    reader.goto(f"{live_server.url}/uses/lupus/")
+    assert "The article says some take 3 mg daily for lupus." in reader.content()
+    assert "Dr Milo, MD" in reader.locator(".byline").inner_text()

@@ -7,3 +7,6 @@ from . import content, review  # noqa: F401 - importing registers the admin clas
 admin.site.site_header = "Naltrexone uses: editorial admin"
 admin.site.site_title = "Naltrexone uses admin"
 admin.site.index_title = "Working copy and medical review"
+# The changelists need the width (key columns without horizontal scrolling at 1280 px); the
+# index and the breadcrumbs lead everywhere the sidebar did.
+admin.site.enable_nav_sidebar = False

@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from uses import review, selectors
@@ -127,7 +128,7 @@ class EvidenceAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
 
     @admin.display(description="claim", ordering="claim")
     def claim_text(self, obj):
-        return str(obj)
+        return Truncator(obj.claim).chars(100)
 
 
 @admin.register(Topic)
