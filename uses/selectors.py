@@ -257,7 +257,8 @@ def unsubmitted_edits(user, *, limit: int = INBOX_LIMIT) -> list[dict]:
     return rows[:limit]
 
 
-UNSUBMITTED_STATES = {ReviewState.DRAFT, ReviewState.CHANGED, ReviewState.CHANGES_REQUESTED}
+# An entry sent back is listed under "changes requested" instead.
+UNSUBMITTED_STATES = {ReviewState.DRAFT, ReviewState.CHANGED}
 
 
 # --- every version of an entry, for comparing any two -----------------------------------------
