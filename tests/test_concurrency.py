@@ -18,15 +18,13 @@ pytestmark = [
 ]
 
 
-def test_two_concurrent_approvals_of_one_submission_exactly_one_wins():
-    condition, _ = factories.make_published_condition()
-    editor = factories.make_user("Editors")
-    reviewers = [factories.make_user("Medical reviewers", person=True) for _ in range(2)]
-    submission = review.submit(entry=condition, user=editor)
-    barrier = threading.Barrier(2)
+def approve_at_once(pairs) -> list[str]:
+    """Approve each (submission, reviewer) in its own thread and connection, all at once:
+    "approved" or the refusal's message for each."""
+    barrier = threading.Barrier(len(pairs))
     outcomes = []
 
-    def approve_as(user):
+    def approve(submission, user):
         try:
             barrier.wait(timeout=10)
             review.approve(submission=submission, reviewer=user)
@@ -36,11 +34,21 @@ def test_two_concurrent_approvals_of_one_submission_exactly_one_wins():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=approve_as, args=[user]) for user in reviewers]
+    threads = [threading.Thread(target=approve, args=pair) for pair in pairs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    return outcomes
+
+
+def test_two_concurrent_approvals_of_one_submission_exactly_one_wins():
+    condition, _ = factories.make_published_condition()
+    editor = factories.make_user("Editors")
+    reviewers = [factories.make_user("Medical reviewers", person=True) for _ in range(2)]
+    submission = review.submit(entry=condition, user=editor)
+
+    outcomes = approve_at_once([(submission, user) for user in reviewers])
 
     assert len(outcomes) == 2
     assert outcomes.count("approved") == 1
@@ -62,27 +70,7 @@ def test_two_entries_approved_at_once_for_one_address_exactly_one_wins():
         submissions.append(review.submit(entry=condition, user=editor))
         condition.slug = f"{name.lower()}-draft"
         condition.save()
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def approve(submission, user):
-        try:
-            barrier.wait(timeout=10)
-            review.approve(submission=submission, reviewer=user)
-            outcomes.append("approved")
-        except review.ReviewError as error:
-            outcomes.append(str(error))
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=approve, args=[submission, user])
-        for submission, user in zip(submissions, reviewers, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = approve_at_once(list(zip(submissions, reviewers, strict=True)))
 
     assert outcomes.count("approved") == 1
     loser = next(outcome for outcome in outcomes if outcome != "approved")
