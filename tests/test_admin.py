@@ -796,6 +796,7 @@ def test_any_two_versions_compare_word_by_word_with_who_approved_each(client, us
     assert default.status_code == 200
     assert "No changes from the first to the second" in default.content.decode()
 
+    assert reviewer_client.get(url, {"utm_source": "email"}).status_code == 200
     bad = reviewer_client.get(url, {"old": "p999999", "new": "working"})
     assert bad.status_code == 400
     assert "Select a valid choice" in bad.content.decode()
@@ -815,3 +816,13 @@ def test_the_history_page_shows_whole_changes_word_by_word(client, users):
     assert "<del>known</del><ins>shown</ins>" in html
     assert "chars]" not in html and "Change reason" not in html
     assert "Compare any two published or submitted versions" in html
+
+
+def test_a_withdrawal_says_which_waiting_changes_it_replaces(client, users, reviewer):
+    condition, _ = factories.make_published_condition(reviewer=reviewer)
+    review.submit(entry=condition, user=users["editor"])
+    editor_client = login(client, users, "editor")
+    response = post_step(editor_client, Condition, "withdraw", condition.pk, note="Unsafe")
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "Withdrawal of" in page
+    assert "It replaces the submission of changes by Edna" in page

@@ -488,3 +488,64 @@ def test_the_demo_accounts_may_take_their_roles_steps(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="development only"):
         call_command("demo_accounts", verbosity=0)
+
+
+# --- found by a second review ---------------------------------------------------------------------
+
+
+def test_an_edited_source_newly_cited_binds_its_editor(editor, medical_reviewer, reviewer, both):
+    from tests.factories import make_evidence, make_published_condition, make_source
+
+    shared = make_source(title="Shared study")
+    other, _ = make_published_condition(name="Other use", reviewer=reviewer, evidence=0)
+    make_evidence(other, sources=[shared])
+    edit(shared, both, title="Shared study, as the self-reviewer rewrote it")
+    entry, _ = make_published_condition(name="This use", reviewer=reviewer)
+    make_evidence(entry, sources=[shared])  # cited here only now: never reviewed as this entry
+    submission = review.submit(entry=entry, user=editor)
+    assert "You edited this entry" in review.four_eyes_problem(submission=submission, user=both)
+
+
+def test_a_claim_edited_elsewhere_and_moved_in_binds_its_editor(editor, reviewer, both):
+    elsewhere, _ = factories.make_published_condition(name="Elsewhere", reviewer=reviewer)
+    claim = elsewhere.evidence.get()
+    edit(claim, both, claim="Rewritten by the self-reviewer, then moved.")
+    entry, _ = factories.make_published_condition(name="Here", reviewer=reviewer)
+    claim.condition = entry
+    edit(claim, editor)
+    submission = review.submit(entry=entry, user=editor)
+    assert "You edited this entry" in review.four_eyes_problem(submission=submission, user=both)
+
+
+def test_the_home_page_has_one_overview(reviewer, editor, medical_reviewer):
+    overview, _ = factories.make_published_topic(
+        title="Overview", slug="overview", is_overview=True
+    )
+    edit(overview, editor, is_overview=False)  # in the working copy only, never submitted
+    challenger = factories.make_topic(title="Another overview", slug="another", is_overview=True)
+    with pytest.raises(review.ReviewError, match="home page belongs to “Overview”"):
+        review.submit(entry=challenger, user=editor)
+
+
+def test_a_withdrawal_is_not_held_up_by_the_reviewers_own_draft_edits(
+    client, published, editor, both
+):
+    edit(published, both, body="A draft the self-reviewer is still writing")
+    withdrawal = review.withdraw(entry=published, user=editor, note="Unsafe advice")
+    review.approve(submission=withdrawal, reviewer=both)
+    assert client.get("/uses/fibromyalgia/").status_code == 410
+
+
+def test_only_the_version_under_review_counts_as_seen(published, editor, medical_reviewer):
+    first = review.submit(entry=published, user=editor)
+    review.record_visit(submission=first, user=medical_reviewer)
+    review.request_changes(submission=first, reviewer=medical_reviewer, comment="No")
+    second = review.submit(entry=published, user=editor)
+    review.approve(
+        submission=second, reviewer=factories.make_user("Medical reviewers", person=True)
+    )
+    third = review.submit(entry=published, user=editor)
+    second.refresh_from_db()
+    review.record_visit(submission=second, user=medical_reviewer)  # an old decision reopened
+    seen = selectors.last_seen_submission(submission=third, user=medical_reviewer)
+    assert seen == first

@@ -106,7 +106,7 @@ def submit(
         snapshot = serialize(entry)
         if problem := selectors.address_problem(entry=entry, snapshot=snapshot):
             raise ReviewError(problem)
-    if pending is not None:
+    if pending is not None:  # a newer request replaces it (a withdrawal may replace changes)
         pending.status = Status.SUPERSEDED
         pending.save(update_fields=["status"])
     submission = Submission.objects.create(
@@ -119,6 +119,7 @@ def submit(
         public_note=public_note,
         submitted_by=user,
     )
+    submission.superseded = pending  # for the caller's message; not stored
     notifications.send_on_commit(
         "to the medical reviewers",
         notifications.submitted,
@@ -161,10 +162,15 @@ def cancel_withdrawal(*, entry: Condition | Topic, user) -> Submission:
 def record_visit(*, submission: Submission, user) -> None:
     """Remember that a medical reviewer saw this version, so that when the entry comes back
     its review page can show them what changed since."""
-    if can_review(user):
-        ReviewVisit.objects.update_or_create(
-            submission=submission, reviewer=user, defaults={"seen_at": timezone.now()}
-        )
+    if not (submission.is_pending and can_review(user)):
+        return  # an old decision opened from the history is not the version under review
+    try:
+        with transaction.atomic():
+            ReviewVisit.objects.update_or_create(
+                submission=submission, reviewer=user, defaults={"seen_at": timezone.now()}
+            )
+    except IntegrityError:
+        pass  # the same reviewer's other tab recorded it at the same moment
 
 
 def submitted_it_problem(*, submission: Submission, user) -> str:
@@ -183,10 +189,16 @@ def edited_it_problem(*, entry: Condition | Topic, user, snapshot: dict | None =
 
 
 def four_eyes_problem(*, submission: Submission, user) -> str:
-    """Why ``user`` may not approve ``submission``, or "" when they may."""
-    return submitted_it_problem(submission=submission, user=user) or edited_it_problem(
-        entry=submission.entry, user=user, snapshot=submission.snapshot
-    )
+    """Why ``user`` may not approve ``submission``, or "" when they may.
+
+    A withdrawal publishes no new content (only a page taking the reviewed one down), so the
+    reviewer's own unreviewed edits do not stand in its way: an urgent withdrawal is not held up.
+    """
+    if problem := submitted_it_problem(submission=submission, user=user):
+        return problem
+    if submission.is_withdrawal:
+        return ""
+    return edited_it_problem(entry=submission.entry, user=user, snapshot=submission.snapshot)
 
 
 def reviewer_profile(user) -> Person:

@@ -199,10 +199,11 @@ def _address_change(old: dict, new: dict, *, is_new: bool) -> dict | None:
     if is_new:
         note = f"The page will be at {after}."
     elif before != after:
-        note = (
-            f"The address changes from {before} to {after}; {before} will redirect (301) to "
-            f"the new address."
-        )
+        note = f"The address changes from {before} to {after}"
+        if old["kind"] == new["kind"]:  # a move within uses or topics leaves a redirect
+            note += f"; {before} will redirect (301) to the new address."
+        else:
+            note += "."
     else:
         return None
     html = word_diff(before, after)

@@ -14,6 +14,7 @@ from uses.models import (
     Action,
     Condition,
     Evidence,
+    Kind,
     Publication,
     ReviewState,
     Source,
@@ -70,34 +71,37 @@ def reviewer_emails() -> list[str]:
     return list(users.values_list("email", flat=True))
 
 
-def content_reviewed_since(entry: Condition | Topic) -> datetime.datetime:
-    """When the content that another person last reviewed was frozen (the start of time if
-    never). Confirmations and withdrawals keep the time of the content they re-publish."""
-    current = current_publication(entry)
-    return current.frozen_at if current else datetime.datetime.min.replace(tzinfo=datetime.UTC)
-
-
 def edited_since_content_review(
     *, entry: Condition | Topic, user, snapshot: dict | None = None
 ) -> bool:
     """Did ``user`` change the entry, its evidence or a source it cites (now, or in
-    ``snapshot``) since its content was last reviewed? Nobody else has reviewed those edits."""
-    since = content_reviewed_since(entry)
+    ``snapshot``) in a way no other person has reviewed as this entry's content?
 
-    def edited(history) -> bool:
-        return history.filter(history_user=user, history_date__gt=since).exists()
-
-    if edited(entry.history):
+    Claims and sources in the published content count from the time it was frozen. Any other
+    claim or source (newly cited, or moved in from another use) counts from the beginning: its
+    text was never reviewed as part of this entry.
+    """
+    current = current_publication(entry)
+    since = current.frozen_at if current else datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    if entry.history.filter(history_user=user, history_date__gt=since).exists():
         return True
     if not isinstance(entry, Condition):
         return False
+    reviewed = current.content if current else {"evidence": [], "sources": []}
+    reviewed_claims = [item["id"] for item in reviewed["evidence"] if item["id"] is not None]
+    reviewed_sources = [source["key"] for source in reviewed["sources"]]
     # Claims that belong, or once belonged, to the entry; sources it cites or its snapshot cites.
     claims = Evidence.history.filter(condition_id=entry.pk).values("id")
     cited_keys = [source["key"] for source in (snapshot or {}).get("sources", [])]
     sources = Source.history.filter(
         Q(id__in=Condition.objects.filter(pk=entry.pk).cited_sources()) | Q(key__in=cited_keys)
     )
-    return edited(Evidence.history.filter(id__in=claims)) or edited(sources)
+    recent = Q(history_date__gt=since)
+    claim_edits = Evidence.history.filter(id__in=claims, history_user=user).filter(
+        recent | ~Q(id__in=reviewed_claims)
+    )
+    source_edits = sources.filter(history_user=user).filter(recent | ~Q(key__in=reviewed_sources))
+    return claim_edits.exists() or source_edits.exists()
 
 
 def address_holder(*, entry: Condition | Topic, snapshot: dict) -> Publication | None:
@@ -107,7 +111,11 @@ def address_holder(*, entry: Condition | Topic, snapshot: dict) -> Publication |
     Gone) and an earlier address that now redirects (301) to the entry's page.
     """
     kind, slug = snapshot.get("kind"), snapshot.get("slug")
-    holders = Publication.objects.filter(kind=kind, slug=slug).exclude(**{entry.entry_field: entry})
+    if kind == Kind.OVERVIEW:  # the home page, whatever its slug: held by the public overview
+        holders = Publication.objects.public().overview()
+    else:
+        holders = Publication.objects.filter(kind=kind, slug=slug)
+    holders = holders.exclude(**{entry.entry_field: entry})
     return holders.order_by("-is_current", "-published_at", "-pk").first()
 
 
@@ -116,6 +124,11 @@ def address_problem(*, entry: Condition | Topic, snapshot: dict) -> str:
     holder = address_holder(entry=entry, snapshot=snapshot)
     if holder is None:
         return ""
+    if holder.kind == Kind.OVERVIEW:
+        return (
+            f"The home page belongs to “{holder.title}”, the published overview. Another topic "
+            f"becomes the overview only after that one is withdrawn through review."
+        )
     address = address_of(holder.kind, holder.slug)
     if holder.is_current and holder.is_withdrawn:
         how = "a withdrawn page, which answers 410 Gone there"

@@ -177,13 +177,21 @@ class ReviewedEntryAdmin(CompareVersionsMixin, HistoryAdmin):
         fields, run, success = STEPS[step]
         entry = get_object_or_404(self.model, pk=pk)
         try:
-            run(entry, request.user, *(request.POST.get(field, "") for field in fields))
+            result = run(entry, request.user, *(request.POST.get(field, "") for field in fields))
         except review.NotAllowed as error:
             raise PermissionDenied(str(error)) from error
         except review.ReviewError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
             self.message_user(request, success.format(entry=entry), messages.SUCCESS)
+            if replaced := getattr(result, "superseded", None):
+                self.message_user(
+                    request,
+                    f"It replaces the submission of changes by {review.who(replaced.submitted_by)} "
+                    f"from {replaced.submitted_at:%Y-%m-%d}, which no longer waits for review; "
+                    f"those edits stay in the working copy, to be submitted again.",
+                    messages.WARNING,
+                )
         return HttpResponseRedirect(entry_url(entry, "change"))
 
     def save_related(self, request, form, formsets, change):

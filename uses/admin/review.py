@@ -146,7 +146,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
                     submission=submission,
                     reviewer=request.user,
                     comment=comment,
-                    public_note=request.POST.get("public_note", ""),
+                    public_note=request.POST.get("public_note"),  # absent: the proposal
                 )
                 message = (
                     f"Approved. “{submission.title}” is withdrawn from the public site."

@@ -51,7 +51,8 @@ class CompareVersionsMixin:
             raise PermissionDenied
         versions = selectors.entry_versions(entry)
         by_key = {version.key: version for version in versions}
-        form = CompareForm(request.GET or default_pair(versions), versions=versions)
+        chosen = "old" in request.GET or "new" in request.GET
+        form = CompareForm(request.GET if chosen else default_pair(versions), versions=versions)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

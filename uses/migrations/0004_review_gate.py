@@ -55,6 +55,37 @@ def separate_private_notes(apps, schema_editor):
         )
 
 
+def refuse_shared_addresses(apps, schema_editor):
+    """Stop, naming them, if two current pages already share an address (or two topics are the
+    public overview): the next migration's constraints would refuse them, and only an editor
+    can decide which entry keeps the address."""
+    from django.db.models import Count
+
+    Publication = apps.get_model("uses", "Publication")
+    current = Publication.objects.filter(is_current=True)
+    shared = (
+        current.exclude(kind="overview")
+        .values("kind", "slug")
+        .annotate(count=Count("pk"))
+        .filter(count__gt=1)
+    )
+    problems = [
+        f"{row['kind']} address '{row['slug']}': "
+        + ", ".join(current.filter(kind=row["kind"], slug=row["slug"]).values_list("title", flat=True))
+        for row in shared
+    ]
+    overviews = current.filter(kind="overview", is_withdrawn=False)
+    if overviews.count() > 1:
+        problems.append("the home page: " + ", ".join(overviews.values_list("title", flat=True)))
+    if problems:
+        raise RuntimeError(
+            "These published entries share a public address: "
+            + "; ".join(problems)
+            + ". Give all but one of them another slug (or untick 'is the overview'), have "
+            "the change approved, then run the migrations again."
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -288,4 +319,5 @@ class Migration(migrations.Migration):
             field=models.CharField(max_length=200, validators=[django.core.validators.RegexValidator('[\\x00-\\x1f\\x7f-\\x9f]', code='control_character', inverse_match=True, message='Remove the line break or control character: this field is one line of plain text.')]),
         ),
         migrations.RunPython(separate_private_notes, migrations.RunPython.noop),
+        migrations.RunPython(refuse_shared_addresses, migrations.RunPython.noop),
     ]

@@ -22,6 +22,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='publication',
+            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True), ('is_withdrawn', False), ('kind', 'overview')), fields=('kind',), name='one_public_overview', violation_error_message='Another topic is the published overview.'),
+        ),
+        migrations.AddConstraint(
+            model_name='publication',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_withdrawn', True), ('review_type', 'withdrawal')), models.Q(('is_withdrawn', False), models.Q(('review_type', 'withdrawal'), _negated=True)), _connector='OR'), name='withdrawn_exactly_when_a_withdrawal'),
         ),
         migrations.AddConstraint(

@@ -183,6 +183,13 @@ class Publication(models.Model):
                 name="one_current_publication_per_address",
                 violation_error_message="Another published entry has this address.",
             ),
+            # The home page shows one overview: another topic becomes it only through review.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind=Kind.OVERVIEW, is_current=True, is_withdrawn=False),
+                name="one_public_overview",
+                violation_error_message="Another topic is the published overview.",
+            ),
             models.CheckConstraint(
                 condition=Q(is_withdrawn=True, review_type=ReviewType.WITHDRAWAL)
                 | Q(is_withdrawn=False) & ~Q(review_type=ReviewType.WITHDRAWAL),

@@ -156,6 +156,10 @@ class Submission(models.Model):
         return self.action == Action.WITHDRAW
 
     @property
+    def is_approved(self) -> bool:
+        return self.status == Status.APPROVED
+
+    @property
     def changes_were_requested(self) -> bool:
         return self.status == Status.CHANGES_REQUESTED
 
