@@ -251,3 +251,25 @@ def test_sent_back_resubmitted_and_approved_by_a_second_reviewer(live_server, ne
     reader.goto(f"{live_server.url}/uses/lupus/")
     assert "The article says some take 3 mg daily for lupus." in reader.content()
     assert "Dr Milo, MD" in reader.locator(".byline").inner_text()
+
+
+def test_key_changelists_fit_1280_px_without_scrolling_sideways(live_server, browser):
+    from uses import review
+
+    reviewer = factories.make_person()
+    editor = factories.make_user("Editors", username="edna")
+    for number in range(3):
+        condition, _ = factories.make_published_condition(
+            name=f"Chronic fatigue syndrome {number}", reviewer=reviewer, evidence=2
+        )
+        review.submit(entry=condition, user=editor, note="A long note to the reviewer " * 5)
+    factories.make_user("Editors", "Medical reviewers", username="bo", person=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, live_server.url, "bo")
+    for path in ["condition/", "evidence/", "submission/?status=all", "publication/"]:
+        page.goto(f"{live_server.url}/admin/uses/{path}")
+        results = page.locator("#changelist .results")
+        sizes = results.evaluate("element => [element.scrollWidth, element.clientWidth]")
+        assert sizes[0] <= sizes[1], (path, sizes)
+    context.close()
