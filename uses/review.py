@@ -67,10 +67,6 @@ def proposed_public_note(submission: Submission) -> str:
     return submission.public_note or DEFAULT_PUBLIC_NOTES[submission.action]
 
 
-def who(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 @transaction.atomic
 def submit(
     *,
@@ -99,9 +95,9 @@ def submit(
         if pending is not None and pending.is_withdrawal:
             raise ReviewError(
                 f"A withdrawal of “{entry}” waits for review (requested by "
-                f"{who(pending.submitted_by)} on {pending.submitted_at:%Y-%m-%d}). Submitting "
-                f"changes would replace it: cancel the withdrawal request first if the entry "
-                f"should stay public."
+                f"{selectors.who(pending.submitted_by)} on {pending.submitted_at:%Y-%m-%d}). "
+                f"Submitting changes would replace it: cancel the withdrawal request first if "
+                f"the entry should stay public."
             )
         snapshot = serialize(entry)
         if problem := selectors.address_problem(entry=entry, snapshot=snapshot):

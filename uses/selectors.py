@@ -286,7 +286,8 @@ class Version:
     is_current: bool = False
 
 
-def _name(user) -> str:
+def who(user) -> str:
+    """A login as people call it: full name, or the username when it has none."""
     return (user.get_full_name() or user.get_username()) if user else "nobody"
 
 
@@ -324,10 +325,10 @@ def entry_versions(entry: Condition | Topic) -> list[Version]:
         .order_by("-submitted_at", "-pk")
     ):
         when = f"{submission.submitted_at:%Y-%m-%d %H:%M}"
-        decided = f" by {_name(submission.decided_by)}" if submission.decided_by else ""
+        decided = f" by {who(submission.decided_by)}" if submission.decided_by else ""
         label = (
             f"{when}: {submission.get_action_display().lower()} submitted by "
-            f"{_name(submission.submitted_by)}; {submission.get_status_display().lower()}"
+            f"{who(submission.submitted_by)}; {submission.get_status_display().lower()}"
             f"{decided}"
         )
         dated.append(

@@ -8,7 +8,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.views.decorators.http import require_POST
 
 from uses import review, selectors
@@ -17,6 +17,7 @@ from uses.models import ReviewState, Submission
 from uses.roles import can_review, can_submit
 
 from .history import HistoryAdmin
+from .links import entry_url
 from .versions import CompareVersionsMixin
 
 SUBMIT_BUTTON = "_submit_for_review"
@@ -61,10 +62,6 @@ class SubmitActionForm(ActionForm):
         label="Note to the reviewer (when submitting)",
         widget=forms.TextInput(attrs={"size": 40, "placeholder": "What changed, and why"}),
     )
-
-
-def entry_url(entry, view: str) -> str:
-    return reverse(f"admin:uses_{entry._meta.model_name}_{view}", args=[entry.pk])
 
 
 # step: (posted fields passed on, what it does, message on success). Saving and submitting the
@@ -187,9 +184,10 @@ class ReviewedEntryAdmin(CompareVersionsMixin, HistoryAdmin):
             if replaced := getattr(result, "superseded", None):
                 self.message_user(
                     request,
-                    f"It replaces the submission of changes by {review.who(replaced.submitted_by)} "
-                    f"from {replaced.submitted_at:%Y-%m-%d}, which no longer waits for review; "
-                    f"those edits stay in the working copy, to be submitted again.",
+                    f"It replaces the submission of changes by "
+                    f"{selectors.who(replaced.submitted_by)} from "
+                    f"{replaced.submitted_at:%Y-%m-%d}, which no longer waits for review; those "
+                    f"edits stay in the working copy, to be submitted again.",
                     messages.WARNING,
                 )
         return HttpResponseRedirect(entry_url(entry, "change"))

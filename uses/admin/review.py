@@ -20,6 +20,7 @@ from uses.views import preview_page
 
 from .entries import RecordAdminMixin
 from .imports import IMPORTED_ENTRIES_SESSION_KEY
+from .links import entry_url
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -118,8 +119,8 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
             "subtitle": None,
             "submission": submission,
             "entry": entry,
-            "entry_url": reverse(f"admin:uses_{entry._meta.model_name}_change", args=[entry.pk]),
-            "compare_url": reverse(f"admin:uses_{entry._meta.model_name}_compare", args=[entry.pk]),
+            "entry_url": entry_url(entry, "change"),
+            "compare_url": entry_url(entry, "compare"),
             "current": current,
             "diffs": diffs,
             "checks": checklist(submission.snapshot, current.snapshot if current else None),
@@ -226,7 +227,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
 
 def diff_since(seen: Submission, submission: Submission) -> dict:
     """What changed since a version the reviewer saw, described as they will remember it."""
-    decided = f" by {seen.decided_by.get_full_name() or seen.decided_by}" if seen.decided_by else ""
+    decided = f" by {selectors.who(seen.decided_by)}" if seen.decided_by else ""
     return diff_snapshots(
         seen.snapshot,
         submission.snapshot,

@@ -4,10 +4,12 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 
 from uses import selectors
 from uses.review_checks import diff_snapshots
+
+from .links import entry_url
 
 
 class CompareForm(forms.Form):
@@ -36,7 +38,7 @@ class CompareVersionsMixin:
         return [path("<int:pk>/compare/", view, name=name), *super().get_urls()]
 
     def compare_url(self, entry) -> str:
-        return reverse(f"admin:uses_{self.model._meta.model_name}_compare", args=[entry.pk])
+        return entry_url(entry, "compare")
 
     def history_view(self, request, object_id, extra_context=None):
         entry = self.get_object(request, object_id)

@@ -2,7 +2,7 @@ from django import template
 from django.utils import timezone
 
 from uses import selectors
-from uses.admin.entries import entry_url
+from uses.admin.links import entry_url
 from uses.roles import can_review, can_submit_entries
 
 register = template.Library()
