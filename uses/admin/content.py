@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
-from uses import review, selectors
+from uses import selectors
 from uses.forms import ConflictCheckingForm, EvidenceForm
 from uses.models import Condition, Evidence, Person, Publication, Source, Topic
 from uses.resources import (
@@ -25,7 +25,7 @@ from uses.resources import (
 )
 from uses.roles import can_submit
 
-from .entries import RecordAdminMixin, ReviewedEntryAdmin, StateFilter
+from .entries import RecordAdminMixin, ReviewedEntryAdmin, StateFilter, submit_each
 from .history import HistoryAdmin
 from .imports import ExportOnlyMixin, WorkingCopyImportExportMixin
 
@@ -225,14 +225,7 @@ class SourceAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
             raise PermissionDenied
         note = request.POST.get("note", "") or f"Updated source: {source.title}"
         entries = list(self.citing_entries(source))
-        submitted = 0
-        for entry in entries:
-            try:
-                review.submit(entry=entry, user=request.user, note=note)
-            except review.ReviewError as error:
-                self.message_user(request, f"“{entry}” was not submitted: {error}", messages.ERROR)
-            else:
-                submitted += 1
+        submitted = submit_each(self, request, entries, note=note)
         self.message_user(
             request,
             f"{submitted} of {len(entries)} use(s) citing “{source}” were submitted for review.",

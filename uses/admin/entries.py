@@ -23,6 +23,22 @@ from .versions import CompareVersionsMixin
 SUBMIT_BUTTON = "_submit_for_review"
 
 
+def submit_each(model_admin, request, entries, *, note: str) -> int:
+    """Submit each entry for review with one note; say which were refused and why, one line
+    each. The number submitted; the caller sums up."""
+    submitted = 0
+    for entry in entries:
+        try:
+            review.submit(entry=entry, user=request.user, note=note)
+        except review.ReviewError as error:
+            model_admin.message_user(
+                request, f"“{entry}” was not submitted: {error}", messages.ERROR
+            )
+        else:
+            submitted += 1
+    return submitted
+
+
 class RecordAdminMixin:
     """For the records of the workflow (publications, submissions): they change only through
     the review steps, never by adding, editing or deleting rows in the admin."""
@@ -232,18 +248,9 @@ class ReviewedEntryAdmin(CompareVersionsMixin, HistoryAdmin):
 
     @admin.action(description="Submit selected for review", permissions=["submit"])
     def submit_selected(self, request, queryset):
-        note = request.POST.get("note", "")[:2000]
-        submitted, refused = 0, []
-        for entry in queryset:
-            try:
-                review.submit(entry=entry, user=request.user, note=note)
-                submitted += 1
-            except review.ReviewError as error:
-                refused.append(f"{entry}: {error}")
+        submitted = submit_each(self, request, queryset, note=request.POST.get("note", ""))
         if submitted:
             self.message_user(request, f"{submitted} submitted for review.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.ERROR)
 
     def has_submit_permission(self, request):
         return can_submit(request.user, self.model)

@@ -18,7 +18,7 @@ from uses.review_checks import checklist, diff_snapshots
 from uses.roles import can_review, can_submit_entries
 from uses.views import preview_page
 
-from .entries import RecordAdminMixin
+from .entries import RecordAdminMixin, submit_each
 from .imports import IMPORTED_ENTRIES_SESSION_KEY
 from .links import entry_url
 
@@ -183,17 +183,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
         keys = request.session.get(IMPORTED_ENTRIES_SESSION_KEY, [])
         entries = entries_from_keys(keys)
         if request.method == "POST":
-            note = request.POST.get("note", "")
-            submitted = 0
-            for entry in entries:
-                try:
-                    review.submit(entry=entry, user=request.user, note=note)
-                except review.ReviewError as error:
-                    self.message_user(
-                        request, f"“{entry}” was not submitted: {error}", messages.ERROR
-                    )
-                else:
-                    submitted += 1
+            submitted = submit_each(self, request, entries, note=request.POST.get("note", ""))
             request.session.pop(IMPORTED_ENTRIES_SESSION_KEY, None)
             self.message_user(
                 request,
