@@ -351,7 +351,7 @@ def test_an_editor_adds_evidence_with_sources_on_the_condition_page(client, user
             "evidence-0-position": "1",
             "evidence-1-claim": "Trials are ongoing.",
             "evidence-1-design": "none",
-            "evidence-1-certainty": "insufficient",
+            "evidence-1-certainty": "not_assessed",
             "evidence-1-direction": "unclear",
             "evidence-1-position": "2",
         }
@@ -440,7 +440,7 @@ def test_a_stale_evidence_form_is_refused(client, users):
     editor_client = login(client, users, "editor")
     data = {
         "condition": condition.pk, "key": evidence.key, "position": 0, "claim": "Edna's claim",
-        "design": "none", "certainty": "insufficient", "direction": "unclear",
+        "design": "none", "certainty": "not_assessed", "direction": "unclear",
         "citation_needed": "on", "rationale": "", "revision_seen": evidence.revision,
     }  # fmt: skip
     evidence.claim = "Saved by someone else in between"

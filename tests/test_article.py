@@ -112,7 +112,7 @@ def test_the_articles_wording_drives_the_grades(article):
     assert grade("a few small, randomized studies")[:2] == ("randomised", "low")
     assert grade("there have been case studies")[:2] == ("case_reports", "very_low")
     assert grade("could actually cause depression")[2] == "harm"
-    assert grade("Studies conducted by Stanford University")[0] == "observational"
+    assert grade("Studies conducted by Stanford University")[0] == "studies_mentioned"
 
 
 def test_people_carry_their_credentials_and_bios(article, client):

@@ -486,3 +486,13 @@ def test_a_control_character_in_a_single_line_cell_is_a_row_error(editor_client,
     html = upload(editor_client, "source", dataset.csv).content.decode()
     assert "Row 2" in html and "title" in html and "line break or control character" in html
     assert not Source.objects.exists()
+
+
+def test_a_file_exported_before_the_grading_vocabulary_changed_still_imports(lupus):
+    from uses.resources import EvidenceResource
+
+    old = good_row(certainty="insufficient", design="none", direction="unclear")
+    dataset = tablib.Dataset().load(evidence_csv(old), format="csv")
+    result = EvidenceResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Evidence.objects.get(key="lupus-new").certainty == "not_assessed"

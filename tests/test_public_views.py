@@ -20,6 +20,7 @@ PUBLIC_URLS = [
     "/people/rita-reviewer/",
     "/editorial-policy/",
     "/evidence/",
+    "/how-we-grade-evidence/",
 ]
 
 
@@ -58,7 +59,7 @@ def test_home_page_shows_byline_approved_and_off_label_uses(client, published_si
     assert "Medically reviewed by" in html and "Rita Reviewer, RN" in html
     assert "FDA-approved uses" in html
     assert "Alcohol dependence" in html and "Fibromyalgia" in html
-    assert "Possibly effective" in html
+    assert "May help (low certainty)" in html
     assert "Not medical advice" in html
     assert "/topics/mechanism-of-action/" in html
 
@@ -81,8 +82,8 @@ def test_use_page_numbers_citations_into_its_source_list(client, reviewer):
     assert 'href="#source-1"' in html and 'id="source-1"' in html
     assert "The Stanford study" in html
     assert "https://pubmed.ncbi.nlm.nih.gov/31234567/" in html
-    assert "Citation needed" in html
-    assert "Randomised trial" in html and "Low" in html and "Benefit" in html
+    assert "The article gives no reference for this." in html
+    assert "Randomised trial" in html and "Low" in html and "Reports a benefit" in html
     assert "Review history" in html
     assert "Next review due" in html
 
@@ -130,6 +131,7 @@ def test_drafts_never_reach_lists_sitemap_feed_or_sources(client, published_site
         "/uses/?q=secret",
         "/sources/",
         "/evidence/",
+        "/how-we-grade-evidence/",
         "/sitemap.xml",
         "/feed/",
     ]:

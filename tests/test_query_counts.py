@@ -18,6 +18,7 @@ EXPECTED_QUERIES = {
     "/people/rita-reviewer/": 3,
     "/editorial-policy/": 1,
     "/evidence/": 1,
+    "/how-we-grade-evidence/": 1,
     "/sitemap.xml": 2,
     "/feed/": 1,
 }

@@ -42,7 +42,11 @@ def snapshot(**fields) -> dict:
     }
 
 
-def evidence(pk: int | None = 1, claim: str = "It eases pain.", **fields) -> dict:
+def evidence(
+    pk: int | None = 1,
+    claim: str = "A few small, randomized studies found it eases pain.",
+    **fields,
+) -> dict:
     item = {"id": pk, "claim": claim, "design": "randomised", "certainty": "low"}
     return item | {"direction": "benefit", "rationale": "", "citation_needed": False} | fields
 
@@ -76,7 +80,9 @@ def test_a_never_published_entry_is_new_and_everything_shows_as_added():
     assert diff["is_new"] is True
     assert diff["has_changes"] is True
     assert field_html(diff, "title") == "<ins>Fibromyalgia</ins>"
-    assert [item["claim"] for item in diff["evidence"]["added"]] == ["It eases pain."]
+    assert [item["claim"] for item in diff["evidence"]["added"]] == [
+        "A few small, randomized studies found it eases pain."
+    ]
     assert [s["key"] for s in diff["sources"]["added"]] == ["trial-1"]
 
 
@@ -209,7 +215,7 @@ def test_evidence_with_a_new_id_is_added_and_the_old_one_removed():
     assert (added["id"], removed["id"]) == (2, 1)
     assert added["design_label"] == "Randomised trial"
     assert added["certainty_label"] == "Low"
-    assert added["direction_label"] == "Harm"
+    assert added["direction_label"] == "Reports possible harm"
 
 
 def test_evidence_without_ids_is_matched_by_identical_claim():
@@ -219,7 +225,7 @@ def test_evidence_without_ids_is_matched_by_identical_claim():
     assert [entry["claim_html"] for entry in diff["changed"]] == ["Kept."]  # design and so on
     assert [item["claim"] for item in diff["added"]] == ["New."]
     assert [item["claim"] for item in diff["removed"]] == ["Dropped."]
-    assert diff["removed"][0]["design_label"] == "No study cited"
+    assert diff["removed"][0]["design_label"] == "No study mentioned"
 
 
 def test_an_id_match_wins_over_a_claim_match():
@@ -264,12 +270,26 @@ def test_source_kind_changes_show_labels():
 
 def test_a_clean_snapshot_has_an_empty_checklist():
     sourced = evidence(sources=["trial-1"])
-    flagged = evidence(2, "Unsourced but flagged.", citation_needed=True)
+    flagged = evidence(2, "Small randomized trials found it eases pain.", citation_needed=True)
     assert checklist(snapshot(evidence=[sourced, flagged], sources=[source()])) == []
 
 
+def test_a_label_stronger_than_its_sentence_is_a_warning_naming_the_claim():
+    body = "No clinical trials have proven it effective, but doctors still use it."
+    claim = "No clinical trials have proven it effective, but doctors still use it."
+    honest = evidence(1, claim, design="clinical_experience", certainty="not_assessed")
+    honest["direction"] = "unclear"
+    stronger = {**honest, "id": 2, "certainty": "very_low", "direction": "benefit"}
+    flagged = [{**item, "citation_needed": True} for item in (honest, stronger)]
+    checks = checklist(snapshot(body=body, evidence=flagged))
+    assert [check["where"] for check in checks] == ["Claim 2", "Claim 2"]
+    assert all(check["level"] == "warning" for check in checks)
+    assert "certainty “Very low” is stronger than GRADE allows" in checks[0]["message"]
+    assert "does not report “reports a benefit”" in checks[1]["message"]
+
+
 def test_an_unsourced_claim_not_marked_citation_needed_is_a_problem():
-    claim = "Low-dose naltrexone " + "reduces pain " * 10
+    claim = "Low-dose naltrexone " + "reduces pain " * 10 + "in small randomized trials"
     checks = checklist(snapshot(evidence=[evidence(sources=["trial-1"]), evidence(2, claim)]))
     [check] = checks
     assert check["level"] == "problem"

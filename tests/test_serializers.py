@@ -1,11 +1,9 @@
 import pytest
 
 from tests import factories
-from uses.models import Approval, Certainty, Direction, StudyDesign
+from uses.models import Certainty, Direction
 from uses.serializers import (
     SCHEMA_VERSION,
-    best_evidence,
-    evidence_label,
     publication_columns,
     serialize_condition,
     serialize_topic,
@@ -13,10 +11,6 @@ from uses.serializers import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def item(certainty, direction="benefit", design="observational"):
-    return {"certainty": certainty, "direction": direction, "design": design}
 
 
 def test_condition_snapshot_holds_fields_evidence_and_full_sources():
@@ -57,46 +51,30 @@ def test_older_snapshots_gain_the_keys_they_lack():
     old = {"schema": 0, "kind": "condition", "title": "Old", "evidence": [{"claim": "x"}]}
     content = upgrade_snapshot(old)
     assert content["sources"] == []
-    assert content["evidence"][0]["certainty"] == Certainty.INSUFFICIENT
+    assert content["evidence"][0]["certainty"] == Certainty.NOT_ASSESSED
     assert content["title"] == "Old"
     assert "sources" not in old
 
 
-@pytest.mark.parametrize(
-    ("approval", "evidence", "label"),
-    [
-        (Approval.FDA_APPROVED, [item("very_low")], "FDA-approved"),
-        (Approval.OFF_LABEL, [], "Insufficient evidence"),
-        (Approval.OFF_LABEL, [item("low"), item("very_low")], "Possibly effective"),
-        (Approval.OFF_LABEL, [item("moderate")], "Probably effective"),
-        (Approval.OFF_LABEL, [item("insufficient")], "Insufficient evidence"),
-        (Approval.OFF_LABEL, [item("low", "harm"), item("very_low")], "May cause harm"),
-        (Approval.OFF_LABEL, [item("insufficient", "mixed")], "Mixed results"),
-        (Approval.OFF_LABEL, [item("low", "no_benefit")], "Probably not effective"),
-    ],
-)
-def test_the_public_label_is_derived_from_the_best_evidence(approval, evidence, label):
-    assert evidence_label(approval=approval, evidence=evidence) == label
-
-
-def test_best_evidence_prefers_certainty_then_design():
-    weaker = item("low", design=StudyDesign.OBSERVATIONAL)
-    stronger = item("low", design=StudyDesign.RANDOMISED)
-    assert best_evidence([weaker, stronger]) is stronger
-    assert best_evidence([stronger, item("moderate", design="case_reports")])["certainty"] == (
-        "moderate"
-    )
+def test_an_older_snapshots_insufficient_certainty_reads_as_not_assessed():
+    old = {"kind": "condition", "evidence": [{"claim": "x", "certainty": "insufficient"}]}
+    assert upgrade_snapshot(old)["evidence"][0]["certainty"] == Certainty.NOT_ASSESSED
+    assert old["evidence"][0]["certainty"] == "insufficient"
 
 
 def test_publication_columns_are_extracted_from_the_snapshot():
     condition = factories.make_condition(name="Lupus", slug="lupus", category="autoimmune")
     factories.make_evidence(
-        condition, claim="Reverses the disease.", certainty="low", direction=Direction.BENEFIT
+        condition,
+        claim="Reverses the disease.",
+        design="randomised",
+        certainty="low",
+        direction=Direction.BENEFIT,
     )
     columns = publication_columns(serialize_condition(condition))
     assert columns["slug"] == "lupus"
     assert columns["category"] == "autoimmune"
     assert columns["certainty"] == "low"
     assert columns["direction"] == "benefit"
-    assert columns["evidence_label"] == "Possibly effective"
+    assert columns["evidence_label"] == "May help (low certainty)"
     assert "reverses the disease." in columns["search_text"]

@@ -1,6 +1,14 @@
-"""Turn a publication's snapshot into what templates show: labels, numbered citations."""
+"""Turn a publication's snapshot into what templates show: labels, numbered citations, and the
+article's passage with each claim graded where it stands."""
 
+import html
+
+from django.utils.safestring import mark_safe
+
+from uses import grading
 from uses.models import Category, Certainty, Direction, Kind, Publication, StudyDesign
+from uses.review_checks import paragraphs
+from uses.templatetags.uses_tags import render_markdown
 
 
 def label(choices, value: str) -> str:
@@ -16,11 +24,16 @@ def present(publication: Publication) -> dict:
     numbers = {source["key"]: number for number, source in enumerate(content["sources"], 1)}
     sources = {source["key"]: source for source in content["sources"]}
     content["category_label"] = label(Category, content["category"])
+    content["label"] = grading.label_named(publication.evidence_label)
     content["evidence"] = [
         {
             **item,
+            "number": number,
             "design_label": label(StudyDesign, item["design"]),
             "certainty_label": label(Certainty, item["certainty"]),
+            "certainty_meaning": grading.certainty_meaning(
+                design=item["design"], certainty=item["certainty"]
+            ),
             "direction_label": label(Direction, item["direction"]),
             "citations": [
                 {"number": numbers[key], "source": sources[key]}
@@ -28,11 +41,44 @@ def present(publication: Publication) -> dict:
                 if key in sources
             ],
         }
-        for item in content["evidence"]
+        for number, item in enumerate(content["evidence"], 1)
     ]
     for number, source in enumerate(content["sources"], 1):
         source["number"] = number
+    content["passage"], content["unplaced_evidence"] = annotated_passage(
+        content["body"], content["evidence"]
+    )
     return content
+
+
+def annotated_passage(body: str, evidence: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The article's passage paragraph by paragraph, each claim marked where it stands and its
+    grade given after its paragraph: every sentence appears once on the page.
+
+    Returns the paragraphs (``html``, sanitised, and the ``evidence`` they make) and the claims
+    no paragraph quotes verbatim (an editor reworded one), which the page lists on their own.
+    """
+    placed: set[int] = set()
+    passage = []
+    for paragraph in paragraphs(body):
+        rendered = render_markdown(paragraph)
+        found = []
+        for item in evidence:
+            quoted = html.escape(item["claim"].strip(), quote=False)
+            if item["number"] in placed or not quoted or quoted not in rendered:
+                continue
+            marked = (
+                f'<mark class="claim" id="claim-{item["number"]}">{quoted}</mark>'
+                f'<a class="claim-ref" href="#evidence-{item["number"]}">'
+                f'<span class="visually-hidden">How strong is this? See </span>'
+                f"evidence {item['number']}</a>"
+            )
+            rendered = rendered.replace(quoted, marked, 1)
+            placed.add(item["number"])
+            found.append(item)
+        found.sort(key=lambda item: item["number"])
+        passage.append({"html": mark_safe(rendered), "evidence": found})
+    return passage, [item for item in evidence if item["number"] not in placed]
 
 
 def group_by_category(publications) -> list[dict]:

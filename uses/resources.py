@@ -16,6 +16,7 @@ from import_export.instance_loaders import CachedInstanceLoader
 from import_export.tmp_storages import CacheStorage
 
 from uses.models import Condition, Evidence, Person, Publication, Source, Topic
+from uses.models.choices import RENAMED_CERTAINTIES
 from uses.models.content import citation_problem
 from uses.review_checks import word_diff
 
@@ -251,6 +252,13 @@ class EvidenceResource(WorkingCopyResource):
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def before_import_row(self, row, **kwargs):
+        # A file exported before "insufficient" was renamed "not assessed" still imports.
+        certainty = row.get("certainty")
+        if certainty in RENAMED_CERTAINTIES:
+            row["certainty"] = RENAMED_CERTAINTIES[certainty]
+        super().before_import_row(row, **kwargs)
 
     def validate_row(self, row) -> None:
         # Many-to-many values are saved after the row: check them now, so that an unknown

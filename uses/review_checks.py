@@ -17,6 +17,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from uses import grading
 from uses.models import choices
 from uses.models.content import citation_problem
 from uses.models.publishing import address_of
@@ -313,6 +314,13 @@ def checklist(snapshot: dict, published: dict | None = None) -> list[dict]:
             claim = Truncator(item["claim"]).chars(80)
             message = f"Claim {number} has no source and is not marked “citation needed”: {claim}"
             checks.append(_problem(message, f"Claim {number}"))
+    body = [" ".join(paragraph.split()) for paragraph in paragraphs(content["body"])]
+    for number, item in enumerate(content["evidence"], start=1):
+        claim = " ".join(item["claim"].split())
+        around = next((paragraph for paragraph in body if claim in paragraph), "")
+        for overstatement in grading.overstatements(item, around):
+            message = f"Claim {number}: {overstatement}. See “How we grade evidence”."
+            checks.append({"level": "warning", "message": message, "where": f"Claim {number}"})
     for source in content["sources"]:
         checks += _source_problems(source)
     before = upgrade_snapshot(published or {})
@@ -339,17 +347,18 @@ def _article_words() -> str:
     return _comparable(ARTICLE_TEXT.read_text(encoding="utf-8")) if ARTICLE_TEXT.exists() else ""
 
 
-def _paragraphs(markdown: str) -> list[str]:
+def paragraphs(markdown: str) -> list[str]:
+    """The blocks of a Markdown text, as the blank lines between them separate them."""
     return [part.strip() for part in re.split(r"\n\s*\n", markdown) if part.strip()]
 
 
 def text_to_judge(text: str, *, published: str = "") -> str:
     """The paragraphs of ``text`` an editor wrote and no reviewer has judged: neither the source
     article's own words (editors keep them verbatim) nor unchanged from the published text."""
-    unchanged = set(_paragraphs(published))
+    unchanged = set(paragraphs(published))
     article = _article_words()
     return "\n\n".join(
         paragraph
-        for paragraph in _paragraphs(text)
+        for paragraph in paragraphs(text)
         if paragraph not in unchanged and _comparable(paragraph) not in article
     )

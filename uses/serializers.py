@@ -10,8 +10,8 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 
+from uses.grading import best_evidence, use_label
 from uses.models import (
-    Approval,
     Certainty,
     Condition,
     Direction,
@@ -23,7 +23,7 @@ from uses.models import (
     StudyDesign,
     Topic,
 )
-from uses.models.choices import rank
+from uses.models.choices import RENAMED_CERTAINTIES
 
 SCHEMA_VERSION = 1
 
@@ -48,29 +48,12 @@ EVIDENCE_DEFAULTS = {
     "id": None,
     "claim": "",
     "design": StudyDesign.NONE,
-    "certainty": Certainty.INSUFFICIENT,
+    "certainty": Certainty.NOT_ASSESSED,
     "direction": Direction.UNCLEAR,
     "rationale": "",
     "citation_needed": False,
     "sources": [],
 }
-
-# Plain words for the best evidence of an off-label use: (certainty, direction) -> label.
-_BENEFIT_LABELS = {
-    Certainty.HIGH: "Effective",
-    Certainty.MODERATE: "Probably effective",
-    Certainty.LOW: "Possibly effective",
-    Certainty.VERY_LOW: "Early signs of benefit",
-    Certainty.INSUFFICIENT: "Insufficient evidence",
-}
-_DIRECTION_LABELS = {
-    Direction.NO_BENEFIT: "Probably not effective",
-    Direction.MIXED: "Mixed results",
-    Direction.HARM: "May cause harm",
-    Direction.UNCLEAR: "Unclear evidence",
-}
-FDA_LABEL = "FDA-approved"
-NO_EVIDENCE_LABEL = "Insufficient evidence"
 
 
 def person_data(person: Person | None) -> dict | None:
@@ -185,33 +168,15 @@ def serialize(entry: Condition | Topic) -> dict:
 def upgrade_snapshot(snapshot: dict) -> dict:
     """Fill in keys that older snapshots lack, without changing what they say."""
     content = {**SNAPSHOT_DEFAULTS, **snapshot}
-    content["evidence"] = [{**EVIDENCE_DEFAULTS, **item} for item in content["evidence"]]
+    content["evidence"] = [_upgrade_evidence(item) for item in content["evidence"]]
     return content
 
 
-def best_evidence(evidence: list[dict]) -> dict | None:
-    """The most certain evidence item; between equals, the one from the stronger design."""
-    if not evidence:
-        return None
-    return min(
-        evidence,
-        key=lambda item: (
-            rank(Certainty, item["certainty"]),
-            rank(StudyDesign, item["design"]),
-        ),
-    )
-
-
-def evidence_label(*, approval: str, evidence: list[dict]) -> str:
-    """The public label of a use, derived from its approval and its best evidence."""
-    if approval == Approval.FDA_APPROVED:
-        return FDA_LABEL
-    best = best_evidence(evidence)
-    if best is None:
-        return NO_EVIDENCE_LABEL
-    if best["direction"] == Direction.BENEFIT:
-        return _BENEFIT_LABELS[best["certainty"]]
-    return _DIRECTION_LABELS[best["direction"]]
+def _upgrade_evidence(item: dict) -> dict:
+    """An evidence item with every key, its certainty in today's vocabulary."""
+    item = {**EVIDENCE_DEFAULTS, **item}
+    item["certainty"] = RENAMED_CERTAINTIES.get(item["certainty"], item["certainty"])
+    return item
 
 
 def publication_columns(snapshot: dict) -> dict:
@@ -231,7 +196,7 @@ def publication_columns(snapshot: dict) -> dict:
         "certainty": best["certainty"] if best else "",
         "direction": best["direction"] if best else "",
         "evidence_label": (
-            evidence_label(approval=content["approval"], evidence=content["evidence"])
+            use_label(approval=content["approval"], evidence=content["evidence"]).text
             if content["kind"] == Kind.CONDITION
             else ""
         ),

@@ -24,6 +24,7 @@ class PageSitemap(Sitemap):
             "uses:condition-list",
             "uses:source-list",
             "uses:evidence-map",
+            "uses:grading",
             "uses:editorial-policy",
         ]
 

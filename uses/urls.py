@@ -14,6 +14,7 @@ urlpatterns = [
     path("sources/", views.source_list, name="source-list"),
     path("people/<slug:slug>/", views.person_detail, name="person-detail"),
     path("evidence/", views.evidence_map, name="evidence-map"),
+    path("how-we-grade-evidence/", views.grading_page, name="grading"),
     path("editorial-policy/", views.editorial_policy, name="editorial-policy"),
     path("feed/", UpdatesFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

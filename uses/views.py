@@ -8,10 +8,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
-from uses import jsonld
+from uses import grading, jsonld
 from uses.filters import ConditionFilter
-from uses.models import Approval, Kind, Person, Publication, ReviewType
-from uses.presenters import evidence_grid, group_by_category, present
+from uses.models import (
+    Approval,
+    Certainty,
+    Direction,
+    Kind,
+    Person,
+    Publication,
+    ReviewType,
+    StudyDesign,
+)
+from uses.presenters import evidence_grid, group_by_category, label, present
 from uses.serializers import publication_columns
 from uses.services import build_publication
 
@@ -203,6 +212,48 @@ def evidence_map(request):
             "approved": [use for use in uses if use.approval == Approval.FDA_APPROVED],
             "structured_data": jsonld.collection_page(
                 settings.SITE_URL, name="Evidence at a glance", path=request.path, items=uses
+            ),
+        },
+    )
+
+
+@require_GET
+def grading_page(request):
+    """How we grade evidence: the scheme and the rules every label on the site follows."""
+    uses_by_label: dict[str, list[Publication]] = {}
+    for use in current_uses().only("kind", "slug", "title", "evidence_label"):
+        uses_by_label.setdefault(use.evidence_label, []).append(use)
+    return render(
+        request,
+        "uses/grading.html",
+        {
+            "grading": grading,
+            "designs": [
+                {"value": rule.value, "label": label(StudyDesign, rule.value), "words": rule.words}
+                for rule in grading.DESIGN_RULES
+            ],
+            "certainties": [
+                {"value": value, "label": label(Certainty, value), "meaning": meaning}
+                for value, meaning in grading.CERTAINTY_MEANINGS.items()
+            ],
+            "certainty_rules": [
+                {"design": label(StudyDesign, design), "rule": rule}
+                for design, rule in grading.CERTAINTY_RULES
+            ],
+            "directions": [
+                {"label": label(Direction, direction), "rule": rule}
+                for direction, rule, _ in grading.DIRECTION_RULES
+            ]
+            + [
+                {"label": label(Direction, Direction.MIXED), "rule": grading.MIXED_RULE},
+                {"label": label(Direction, Direction.UNCLEAR), "rule": grading.UNCLEAR_RULE},
+            ],
+            "labels": [
+                {"label": use_label, "uses": uses_by_label.get(use_label.text, [])}
+                for use_label in grading.USE_LABELS
+            ],
+            "structured_data": jsonld.web_page(
+                settings.SITE_URL, name="How we grade evidence", path=request.path
             ),
         },
     )

@@ -1,4 +1,8 @@
-"""The vocabularies of the domain, in the article's terms. Shared by models, filters and imports."""
+"""The vocabularies of the domain, in the article's terms. Shared by models, filters and imports.
+
+How a claim's words decide its design, certainty and direction is written once, in
+``uses.grading``, and published on the "How we grade evidence" page.
+"""
 
 from django.db import models
 
@@ -26,33 +30,37 @@ class Regimen(models.TextChoices):
 
 
 class StudyDesign(models.TextChoices):
-    """Best study design behind a claim, strongest first."""
+    """The best evidence behind a claim, as the article states it, strongest first."""
 
     REGULATORY = "regulatory", "Regulatory approval"
     SYSTEMATIC_REVIEW = "systematic_review", "Systematic review"
     RANDOMISED = "randomised", "Randomised trial"
     OBSERVATIONAL = "observational", "Non-randomised or observational study"
     CASE_REPORTS = "case_reports", "Case reports"
-    CLINICAL_EXPERIENCE = "clinical_experience", "Clinical experience or opinion"
-    NONE = "none", "No study cited"
+    STUDIES_MENTIONED = "studies_mentioned", "Studies mentioned, design not stated"
+    CLINICAL_EXPERIENCE = "clinical_experience", "Doctors’ observations or practice"
+    NONE = "none", "No study mentioned"
 
 
 class Certainty(models.TextChoices):
-    """GRADE certainty of the evidence, strongest first."""
+    """GRADE's four levels of certainty, strongest first, and "not assessed" where GRADE has
+    nothing to rate (no study, only doctors' practice, or a regulator's own decision)."""
 
     HIGH = "high", "High"
     MODERATE = "moderate", "Moderate"
     LOW = "low", "Low"
     VERY_LOW = "very_low", "Very low"
-    INSUFFICIENT = "insufficient", "Insufficient"
+    NOT_ASSESSED = "not_assessed", "Not assessed"
 
 
 class Direction(models.TextChoices):
-    BENEFIT = "benefit", "Benefit"
-    NO_BENEFIT = "no_benefit", "No benefit"
-    MIXED = "mixed", "Mixed"
-    HARM = "harm", "Harm"
-    UNCLEAR = "unclear", "Unclear"
+    """What the claim's own sentence reports, never more."""
+
+    BENEFIT = "benefit", "Reports a benefit"
+    NO_BENEFIT = "no_benefit", "Reports no benefit"
+    MIXED = "mixed", "Mixed: helps in some ways or people, not others"
+    HARM = "harm", "Reports possible harm"
+    UNCLEAR = "unclear", "No result reported"
 
 
 class SourceKind(models.TextChoices):
@@ -64,6 +72,10 @@ class SourceKind(models.TextChoices):
     OBSERVATION = "observation", "Clinical observation"
     WEBSITE = "website", "Web page"
     OTHER = "other", "Other"
+
+
+# Values of earlier vocabularies, and what they are called now (one to one: nothing is lost).
+RENAMED_CERTAINTIES = {"insufficient": Certainty.NOT_ASSESSED}
 
 
 def rank(choices: type[models.TextChoices], value: str) -> int:

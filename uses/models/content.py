@@ -307,15 +307,24 @@ class Evidence(Revisioned):
         "best study design",
         max_length=20,
         choices=StudyDesign.choices,
-        help_text="The strongest kind of study behind the claim.",
+        help_text=(
+            "The strongest evidence the article states for the claim. Where it mentions "
+            "studies without saying what kind, choose “Studies mentioned, design not stated”."
+        ),
     )
     certainty = models.CharField(
         max_length=20,
         choices=Certainty.choices,
-        help_text="GRADE certainty: how sure we can be that the claim is true.",
+        help_text=(
+            "GRADE certainty: how sure we can be that the claim is true. “Not assessed” when "
+            "there is nothing to rate: no study, only doctors’ practice, or an approval. "
+            "The rules are on the public page “How we grade evidence”."
+        ),
     )
     direction = models.CharField(
-        max_length=20, choices=Direction.choices, help_text="What the evidence points to."
+        max_length=20,
+        choices=Direction.choices,
+        help_text="What the claim’s own sentence reports, never more.",
     )
     rationale = models.TextField(
         "why this grade",

@@ -7,6 +7,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from uses.grading import label_named
+
 register = template.Library()
 
 ALLOWED_TAGS = {
@@ -47,3 +49,9 @@ def jsonld(data: dict) -> str:
     """A JSON-LD data block. Browsers never run it, so the CSP needs no inline-script exception."""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.filter
+def use_label(publication):
+    """The plain-words label of a published use, with its colour family and its meaning."""
+    return label_named(publication.evidence_label)

@@ -1,0 +1,334 @@
+"""Every label is exactly as strong as the article's words: the rules, the fixtures, the pages."""
+
+import json
+import re
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from tests import factories
+from uses import grading
+from uses.grading import overstatements, use_label
+from uses.models import Approval, Certainty, Evidence, Publication, StudyDesign
+from uses.serializers import fingerprint
+
+FIXTURES = Path(settings.BASE_DIR, "fixtures")
+ARTICLE = (FIXTURES / "source-article.txt").read_text()
+CLAIMS = [o["fields"] for o in json.loads((FIXTURES / "evidence.json").read_text())]
+CLAIMS = [fields for fields in CLAIMS if "claim" in fields]
+SM, CE, NA, VL = "studies_mentioned", "clinical_experience", "not_assessed", "very_low"
+
+# Every claim of the article: (use, start of the claim) -> (design, certainty, direction).
+# Read from the sentence (and its paragraph, for what it says about the studies).
+PINNED = {
+    (1, "There are just two FDA-approved"): ("regulatory", NA, "benefit"),
+    (1, "When what Vivitrol is used for is alcohol"): ("none", NA, "unclear"),
+    (2, "There are just two FDA-approved"): ("regulatory", NA, "benefit"),
+    (2, "To use Vivitrol for this purpose safely"): ("none", NA, "harm"),
+    (3, "Limited studies have found it"): (SM, VL, "benefit"),
+    (3, "However, its use in pain management"): ("none", NA, "unclear"),
+    (4, "Studies conducted by Stanford"): (SM, VL, "benefit"),
+    (4, "However, naltrexone for fibromyalgia"): (SM, VL, "unclear"),
+    (4, "Long-term safety of LDN"): ("none", NA, "unclear"),
+    (5, "As with fibromyalgia, the studies"): (SM, VL, "benefit"),
+    (6, "The use of low-dose naltrexone for peripheral"): ("none", NA, "benefit"),
+    (6, "LDN for nerve pain can be used"): ("none", NA, "unclear"),
+    (7, "For now, doctors mostly stick"): (CE, NA, "unclear"),
+    (8, "Low-dose naltrexone for rheumatoid arthritis is quite"): ("none", NA, "unclear"),
+    (8, "For now, doctors mostly stick"): ("none", NA, "unclear"),
+    (9, "Limited research indicates"): (SM, VL, "harm"),
+    (10, "Taking low-dose naltrexone for anxiety"): ("none", NA, "mixed"),
+    (11, "Dr. Bernard Bihari observed"): (CE, VL, "unclear"),
+    (11, "What they found is that"): (SM, VL, "benefit"),
+    (12, "To date, there has been no"): ("none", NA, "unclear"),
+    (12, "However, there have been case studies"): ("case_reports", VL, "benefit"),
+    (13, "In a few small, randomized"): ("randomised", "low", "benefit"),
+    (13, "While it does not cure anything"): ("none", NA, "benefit"),
+    (13, "However, low-dose naltrexone for multiple"): ("none", NA, "unclear"),
+    (14, "While it does not eliminate"): ("none", NA, "benefit"),
+    (15, "Limited studies have found that"): (SM, VL, "benefit"),
+    (15, "Clinical trials establishing"): ("none", NA, "unclear"),
+    (16, "For Crohn’s patients"): (SM, VL, "benefit"),
+    (16, "However, the studies are so small"): (SM, VL, "unclear"),
+    (17, "Because it seems to have anti-inflammatory"): ("none", NA, "benefit"),
+    (17, "At the moment, no clinical trials"): (CE, NA, "unclear"),
+    (18, "While studies are not conclusive"): (SM, VL, "benefit"),
+    (18, "As it falls under the umbrella"): (CE, NA, "unclear"),
+    (19, "LDN for Parkinson’s treatment"): ("none", NA, "mixed"),
+    (19, "Clinical trials to prove"): ("none", NA, "unclear"),
+    (20, "However, low-dose Vivitrol therapy"): ("none", NA, "benefit"),
+    (20, "As with many other conditions"): ("none", NA, "unclear"),
+    (21, "As Vivitrol can be effective"): (CE, NA, "unclear"),
+    (22, "Small studies have shown"): (SM, VL, "benefit"),
+    (22, "Still, more research is needed."): ("none", NA, "unclear"),
+}
+# The label each use earns from its best evidence.
+USE_LABELS = {
+    "alcohol-dependence": "FDA-approved", "opioid-addiction": "FDA-approved",
+    "pain-disorders": "Limited evidence of benefit", "fibromyalgia": "Limited evidence of benefit",
+    "chronic-pain": "Limited evidence of benefit", "nerve-pain": "No studies mentioned",
+    "rheumatoid-arthritis": "In use, no studies mentioned",
+    "other-forms-of-arthritis": "No studies mentioned", "depression": "May cause harm",
+    "anxiety": "Mixed reports", "autoimmune-diseases": "Limited evidence of benefit",
+    "cancer": "Case reports only", "multiple-sclerosis": "May help (low certainty)",
+    "hashimotos-disease": "No studies mentioned", "lupus": "Limited evidence of benefit",
+    "crohns-disease": "Limited evidence of benefit", "lyme-disease": "In use, no studies mentioned",
+    "ulcerative-colitis": "Limited evidence of benefit", "parkinsons-disease": "Mixed reports",
+    "chronic-fatigue-syndrome": "No studies mentioned",
+    "bipolar-disorder": "In use, no studies mentioned",
+    "ocd": "Limited evidence of benefit",
+}  # fmt: skip
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def paragraph_of(claim: str) -> str:
+    """The article's paragraph that contains ``claim``: what the article says around it."""
+    for paragraph in re.split(r"\n\s*\n", ARTICLE):
+        if squash(claim) in squash(paragraph):
+            return squash(paragraph)
+    raise AssertionError(f"not in the article: {claim}")
+
+
+def pinned(fields: dict) -> tuple[str, str, str]:
+    matches = [
+        labels
+        for (use, start), labels in PINNED.items()
+        if use == fields["condition"] and fields["claim"].startswith(start)
+    ]
+    assert len(matches) == 1, fields["claim"]
+    return matches[0]
+
+
+def test_every_claim_of_the_article_is_pinned():
+    assert len(CLAIMS) == len(PINNED) == 40
+    for fields in CLAIMS:
+        assert (fields["design"], fields["certainty"], fields["direction"]) == pinned(fields)
+
+
+@pytest.mark.parametrize("fields", CLAIMS, ids=lambda fields: fields["key"])
+def test_no_claim_is_labelled_more_strongly_than_its_words(fields):
+    assert overstatements(fields, paragraph_of(fields["claim"])) == []
+
+
+def test_studies_the_article_mentions_without_a_design_say_so():
+    for fields in CLAIMS:
+        if grading.design_for(paragraph_of(fields["claim"])) == StudyDesign.STUDIES_MENTIONED:
+            assert fields["design"] != StudyDesign.OBSERVATIONAL, fields["claim"]
+    assert not [fields for fields in CLAIMS if fields["design"] == StudyDesign.OBSERVATIONAL]
+
+
+@pytest.mark.parametrize(
+    ("claim", "labels", "problem"),
+    [
+        (
+            "No clinical trials have proven it effective, but doctors still use it.",
+            ("clinical_experience", "not_assessed", "benefit"),
+            "does not report “reports a benefit”",
+        ),
+        (
+            "Limited studies have found it to have a positive impact.",
+            ("observational", "very_low", "benefit"),
+            "stronger than the words",
+        ),
+        (
+            "Limited studies have found it to have a positive impact.",
+            ("studies_mentioned", "low", "benefit"),
+            "stronger than GRADE allows",
+        ),
+        (
+            "Studies have found a positive impact.",
+            ("case_reports", "very_low", "benefit"),
+            "stronger than the words",
+        ),
+        (
+            "Doctors mostly stick to it, waiting to see if it is effective.",
+            ("clinical_experience", "very_low", "unclear"),
+            "stronger than GRADE allows",
+        ),
+        (
+            "To date, there has been no clinical trials.",
+            ("none", "not_assessed", "benefit"),
+            "does not report",
+        ),
+        (
+            "In a few small, randomized studies, it has been shown to have a positive impact.",
+            ("randomised", "moderate", "benefit"),
+            "stronger than GRADE allows",
+        ),
+        (
+            "It can ease symptoms in some people.",
+            ("none", "not_assessed", "harm"),
+            "does not report “reports possible harm”",
+        ),
+    ],
+)
+def test_a_label_stronger_than_its_sentence_is_caught(claim, labels, problem):
+    design, certainty, direction = labels
+    item = {"claim": claim, "design": design, "certainty": certainty, "direction": direction}
+    assert any(problem in found for found in overstatements(item))
+
+
+def item(certainty, direction="benefit", design="studies_mentioned"):
+    return {"certainty": certainty, "direction": direction, "design": design}
+
+
+@pytest.mark.parametrize(
+    ("approval", "evidence", "label"),
+    [
+        (Approval.FDA_APPROVED, [item("not_assessed", design="regulatory")], "FDA-approved"),
+        (Approval.OFF_LABEL, [], "No evidence recorded"),
+        (Approval.OFF_LABEL, [item("high", design="randomised")], "Shown to help"),
+        (Approval.OFF_LABEL, [item("moderate", design="randomised")], "Probably helps"),
+        (Approval.OFF_LABEL, [item("low", design="randomised"), item("very_low")], "May help "
+         "(low certainty)"),
+        (Approval.OFF_LABEL, [item("very_low")], "Limited evidence of benefit"),
+        (Approval.OFF_LABEL, [item("very_low", design="case_reports")], "Case reports only"),
+        (Approval.OFF_LABEL, [item("very_low", design="clinical_experience")],
+         "Doctors’ observations only"),
+        (Approval.OFF_LABEL, [item("not_assessed", "unclear", "clinical_experience")],
+         "In use, no studies mentioned"),
+        (Approval.OFF_LABEL, [item("not_assessed", design="none")], "No studies mentioned"),
+        (Approval.OFF_LABEL, [item("very_low", "harm")], "May cause harm"),
+        (Approval.OFF_LABEL, [item("not_assessed", "mixed", "none")], "Mixed reports"),
+        (Approval.OFF_LABEL, [item("moderate", "no_benefit", "randomised")],
+         "Probably does not help"),
+        (Approval.OFF_LABEL, [item("very_low", "unclear")], "Unclear evidence"),
+    ],
+)  # fmt: skip
+def test_the_label_of_a_use_follows_its_best_evidence(approval, evidence, label):
+    assert use_label(approval=approval, evidence=evidence).text == label
+
+
+def test_only_evidence_of_low_certainty_or_better_looks_like_a_benefit():
+    for certainty in Certainty.values:
+        for design in StudyDesign.values:
+            label = use_label(
+                approval=Approval.OFF_LABEL, evidence=[item(certainty, "benefit", design)]
+            )
+            strong = certainty in (Certainty.HIGH, Certainty.MODERATE, Certainty.LOW)
+            assert (label.tone == "benefit") == strong, (certainty, design, label)
+    assert {label.tone for label in grading.USE_LABELS} == {
+        "approved", "benefit", "uncertain", "harm", "none"
+    }  # fmt: skip
+    assert len({label.text for label in grading.USE_LABELS}) == len(grading.USE_LABELS)
+
+
+def test_best_evidence_prefers_certainty_then_design():
+    weaker = item("low", design=StudyDesign.OBSERVATIONAL)
+    stronger = item("low", design=StudyDesign.RANDOMISED)
+    assert grading.best_evidence([weaker, stronger]) is stronger
+    best = grading.best_evidence([stronger, item("moderate", design="case_reports")])
+    assert best["certainty"] == "moderate"
+
+
+# --- the published article ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def article(db):
+    call_command("load_article", verbosity=0)
+
+
+def test_each_use_of_the_article_carries_the_label_its_words_earn(article):
+    labels = dict(Publication.objects.current().conditions().values_list("slug", "evidence_label"))
+    assert labels == USE_LABELS
+
+
+def text_of(html: str) -> str:
+    main = html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    return squash(re.sub(r"<[^>]+>", " ", main)).replace(" .", ".").replace(" ,", ",")
+
+
+@pytest.mark.parametrize("slug", ["fibromyalgia", "crohns-disease", "alcohol-dependence"])
+def test_a_use_page_shows_each_sentence_of_the_article_once(article, client, slug):
+    text = text_of(client.get(f"/uses/{slug}/").content.decode())
+    for fields in Evidence.objects.filter(condition__slug=slug).values("claim"):
+        assert text.count(squash(fields["claim"])) == 1, fields["claim"]
+
+
+def test_a_use_page_grades_each_claim_where_the_article_makes_it(article, client):
+    html = client.get("/uses/fibromyalgia/").content.decode()
+    first = html.index('<mark class="claim" id="claim-1">Studies conducted by Stanford')
+    grade = html.index('id="evidence-1"')
+    second = html.index('<mark class="claim" id="claim-2">')
+    assert first < grade < second or first < second < grade
+    assert "Studies mentioned, design not stated" in html
+    assert "Very low" in html and "Non-randomised" not in html
+
+
+def test_approved_uses_read_as_approved_with_a_calm_note_for_the_missing_reference(article, client):
+    html = client.get("/uses/alcohol-dependence/").content.decode()
+    assert "Approved by the U.S. Food and Drug Administration for this use." in html
+    assert 'class="label tone-approved"' in html
+    assert "The article gives no reference for this." in html
+    assert "Citation needed" not in html and "citation-needed" not in html
+    assert "Insufficient" not in html
+
+
+def test_every_label_links_to_its_explanation_on_the_grading_page(article, client):
+    page = client.get("/how-we-grade-evidence/").content.decode()
+    assert page.count("<h1") == 1
+    for label in grading.USE_LABELS:
+        assert f'id="{label.anchor}"' in page
+        assert label.text in page
+    for level in ("High", "Moderate", "Low", "Very low", "Not assessed"):
+        assert level in page
+    assert "GRADE" in page
+    for path in ("/", "/uses/", "/uses/cancer/"):
+        html = client.get(path).content.decode()
+        links = re.findall(
+            r'<a class="label tone-\w+" href="/how-we-grade-evidence/#([\w-]+)"', html
+        )
+        assert links, path
+        for anchor in links:
+            assert f'id="{anchor}"' in page
+
+
+def test_the_grading_page_names_the_uses_under_each_label(article, client):
+    page = client.get("/how-we-grade-evidence/").content.decode()
+    section = page.split(f'id="{grading.CASE_REPORTS.anchor}"', 1)[1].split("</div>", 1)[0]
+    assert ">Cancer</a>" in section
+
+
+# --- existing databases ------------------------------------------------------------------------
+
+
+def test_existing_rows_migrate_to_the_new_vocabulary_with_nothing_lost(published, editor):
+    from django.apps import apps
+
+    migration = import_module("uses.migrations.0008_grade_vocabulary")
+    evidence = factories.make_evidence(published, design="none", direction="unclear")
+    Evidence.objects.filter(pk=evidence.pk).update(certainty="insufficient")
+    publication = Publication.objects.get(condition=published, is_current=True)
+    snapshot = publication.snapshot
+    for entry in snapshot["evidence"]:
+        entry["certainty"] = "insufficient"
+    Publication.objects.filter(pk=publication.pk).update(
+        snapshot=snapshot, certainty="insufficient", evidence_label="Insufficient evidence"
+    )
+
+    migration.rename_certainties(apps, None)
+    migration.rename_in_snapshots(apps, None)
+    migration.relabel_publications(apps, None)
+
+    evidence.refresh_from_db()
+    publication.refresh_from_db()
+    assert evidence.certainty == "not_assessed"
+    assert evidence.history.filter(certainty="insufficient").count() == 0
+    assert {e["certainty"] for e in publication.snapshot["evidence"]} == {"not_assessed"}
+    assert publication.fingerprint == fingerprint(publication.snapshot)
+    assert publication.certainty == "not_assessed"
+    assert publication.evidence_label == "No studies mentioned"
+    assert [e["claim"] for e in publication.snapshot["evidence"]] == [
+        e["claim"] for e in snapshot["evidence"]
+    ]
+
+    migration.restore_certainties(apps, None)
+    evidence.refresh_from_db()
+    assert evidence.certainty == "insufficient"

@@ -1,0 +1,355 @@
+"""How we grade evidence, written once.
+
+One scheme (GRADE's four levels of certainty, plus "not assessed"), the rules that turn the
+article's words into a design, a certainty and a direction, and the plain-words label of a use.
+The public page "How we grade evidence" renders these definitions; the article's fixtures are
+tested against the rules; the reviewer's checklist warns when a label says more than its words.
+
+A claim is judged on its own sentence and the paragraph around it ("the studies are so small",
+one sentence later, describes the studies of the sentence before). Rules give the strongest
+labels the words support: an editor may always choose a weaker one, never a stronger one.
+"""
+
+import re
+from dataclasses import dataclass
+
+from uses.models.choices import Approval, Certainty, Direction, StudyDesign, rank
+
+SCHEME = "GRADE"
+SCHEME_AUTHORS = "the GRADE Working Group"
+
+# GRADE's definitions of its four levels, in plain words, and ours of "not assessed".
+CERTAINTY_MEANINGS = {
+    Certainty.HIGH: "We can be very sure that the real effect is close to what was found.",
+    Certainty.MODERATE: (
+        "The real effect is probably close to what was found, but it could be quite different."
+    ),
+    Certainty.LOW: "The real effect may be quite different from what was found.",
+    Certainty.VERY_LOW: "The real effect is likely to be quite different from what was found.",
+    Certainty.NOT_ASSESSED: (
+        "There is nothing GRADE can rate: the article mentions no study, only doctors’ "
+        "practice, or a regulator’s own decision."
+    ),
+}
+
+# Why there is nothing to rate, by the kind of evidence the claim has.
+NOT_ASSESSED_BECAUSE = {
+    StudyDesign.REGULATORY: (
+        "The approval is the regulator’s own judgement of trials the article does not "
+        "describe; we do not grade them again."
+    ),
+    StudyDesign.CLINICAL_EXPERIENCE: (
+        "Doctors using a medicine is a practice, not a result: there is nothing to rate."
+    ),
+    StudyDesign.NONE: "The article mentions no study for this, so there is nothing to rate.",
+}
+
+
+def certainty_meaning(*, design: str, certainty: str) -> str:
+    """What a claim's certainty means for a reader, in plain words."""
+    if certainty == Certainty.NOT_ASSESSED and design in NOT_ASSESSED_BECAUSE:
+        return NOT_ASSESSED_BECAUSE[design]
+    return CERTAINTY_MEANINGS.get(certainty, "")
+
+
+# Phrases that report that evidence is missing or pending: they never count as evidence.
+_NOT_EVIDENCE = re.compile(
+    r"(?:clinical trials|studies)[^.]*?\bare ongoing"
+    r"|\bno\b[^.]*?\bclinical trials(?: have proven it effective)?"
+    r"|\bneeds? to be further tested|\bmore research is needed"
+    r"|\bbeing assessed on its effectiveness|\bto see if it is effective"
+    r"|\bnot approved by the FDA",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    value: str
+    words: str  # what the article must say, for the grading page
+    pattern: re.Pattern
+
+
+def _words(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# Strongest first: the first rule whose words appear decides the best design the text supports.
+DESIGN_RULES = [
+    Rule(StudyDesign.REGULATORY, "the use is “FDA-approved”", _words(r"\bFDA-approved\b")),
+    Rule(
+        StudyDesign.SYSTEMATIC_REVIEW,
+        "a “systematic review” or “meta-analysis”",
+        _words(r"systematic review|meta-analys[ie]s"),
+    ),
+    Rule(StudyDesign.RANDOMISED, "“randomized” studies or trials", _words(r"\brandomi[sz]ed\b")),
+    Rule(
+        StudyDesign.OBSERVATIONAL,
+        "an “observational”, “cohort” or “case-control” study",
+        _words(r"\bobservational\b|\bcohort\b|\bcase-control\b"),
+    ),
+    Rule(
+        StudyDesign.CASE_REPORTS,
+        "“case studies” or “case reports”",
+        _words(r"\bcase (?:studies|study|reports?|series)\b"),
+    ),
+    Rule(
+        StudyDesign.STUDIES_MENTIONED,
+        "“studies”, “research”, “clinical tests” or “tested”, without saying what kind",
+        _words(r"\b(?:studies|study|research|clinical tests|tested|trials?)\b"),
+    ),
+    Rule(
+        StudyDesign.CLINICAL_EXPERIENCE,
+        "a doctor “observed” something, or doctors use it (“doctors still use it”, "
+        "“is sometimes used”)",
+        _words(r"\bobserved\b|\bdoctors?\b[^.]*\b(?:use|using|stick)\b|\bis sometimes used\b"),
+    ),
+    Rule(StudyDesign.NONE, "none of these", _words(r"")),
+]
+
+# Words by which the article itself limits the studies it mentions: GRADE's imprecision.
+_LIMITED = _words(
+    r"\blimited\b|\bsmall\b|\bfew\b|short-term|not conclusive|cannot be said"
+    r"|more research is needed|only been tested"
+)
+_OBSERVED = _words(r"\bobserved\b")
+
+CERTAINTY_RULES = [
+    (StudyDesign.REGULATORY, "Not assessed: approval is the regulator’s own judgement of "
+     "trials the article does not describe; we do not grade them again."),
+    (StudyDesign.SYSTEMATIC_REVIEW, "Start at high, as GRADE does for randomised trials; down "
+     "one level because the article gives nothing to judge their risk of bias by; down one more "
+     "if the article calls them few, small, limited, short-term or not conclusive."),
+    (StudyDesign.RANDOMISED, "As for a systematic review: a “few small, randomized studies” "
+     "are low."),
+    (StudyDesign.OBSERVATIONAL, "Start at low, as GRADE does; very low if the article calls "
+     "the studies few, small, limited, short-term or not conclusive."),
+    (StudyDesign.CASE_REPORTS, "Very low: GRADE rates unsystematic clinical observations as "
+     "very low."),
+    (StudyDesign.STUDIES_MENTIONED, "At most low, because we cannot assume a trial; very low if "
+     "the article calls the studies few, small, limited, short-term or not conclusive, or says "
+     "more research is needed."),
+    (StudyDesign.CLINICAL_EXPERIENCE, "Very low for a doctor’s observation of an effect; not "
+     "assessed when the article only says doctors use it, since practice is not a result."),
+    (StudyDesign.NONE, "Not assessed."),
+]  # fmt: skip
+
+DIRECTION_RULES = [
+    (Direction.BENEFIT, "the sentence says it worked or helps: “positive impact”, “effective”, "
+     "“benefits”, “improve”, “remission”, “slow down”, “reverse”, “ease”, “help”.",
+     _words(r"positive (?:impact|results)|\beffective\b|\bbenefit|\bimprove|\bremission\b"
+            r"|\breverse\b|\bslow\w* down\b|\bhelps?\b|\beases?\b|\breduces?\b|\brelieves?\b"
+            r"|\baddress\w*\b[^.]*\bwell\b"
+            r"|\bcomfortable\b|\bpromising\b")),
+    (Direction.HARM, "the sentence warns of harm: “cause depression”, “amplify” symptoms, or a "
+     "precaution needed to use it “safely”.",
+     _words(r"\bcause depression\b|\bamplify\b|\bsafely\b|\bharm")),
+    (Direction.NO_BENEFIT, "the sentence says it does not work: “does not affect”, “does not "
+     "cure”, “does not eliminate”.",
+     _words(r"\bdoes not (?:affect|cure|eliminate)\b|\bnot effective\b|\bno effect\b")),
+]  # fmt: skip
+MIXED_RULE = (
+    "the same sentence reports a benefit and either harm or no benefit (“it can ease symptoms "
+    "in some, it can amplify them in others”)."
+)
+UNCLEAR_RULE = (
+    "always allowed: the sentence reports no result, only that studies are ongoing, that it is "
+    "used, or how it works."
+)
+
+
+@dataclass(frozen=True)
+class Supported:
+    """The strongest labels the words support."""
+
+    design: str
+    certainty: str  # for the design the claim is labelled with, see certainty_for()
+    directions: frozenset[str]
+
+
+def evidence_words(text: str) -> str:
+    """``text`` without the phrases that report missing or pending evidence."""
+    return _NOT_EVIDENCE.sub(" ", text)
+
+
+def design_for(context: str) -> str:
+    """The best design the words state (NONE when they state none)."""
+    words = evidence_words(context)
+    return next(rule.value for rule in DESIGN_RULES if rule.pattern.search(words))
+
+
+def certainty_for(design: str, context: str) -> str:
+    """The certainty GRADE allows for ``design`` as the article describes it."""
+    limited = bool(_LIMITED.search(context))
+    if design in (StudyDesign.SYSTEMATIC_REVIEW, StudyDesign.RANDOMISED):
+        return Certainty.LOW if limited else Certainty.MODERATE
+    if design in (StudyDesign.OBSERVATIONAL, StudyDesign.STUDIES_MENTIONED):
+        return Certainty.VERY_LOW if limited else Certainty.LOW
+    if design == StudyDesign.CASE_REPORTS:
+        return Certainty.VERY_LOW
+    if design == StudyDesign.CLINICAL_EXPERIENCE and _OBSERVED.search(context):
+        return Certainty.VERY_LOW
+    return Certainty.NOT_ASSESSED
+
+
+def directions_for(sentence: str) -> frozenset[str]:
+    """Every direction the claim's own sentence supports ("unclear" always is)."""
+    words = evidence_words(sentence)
+    found = {direction for direction, _, pattern in DIRECTION_RULES if pattern.search(words)}
+    if Direction.BENEFIT in found and found & {Direction.HARM, Direction.NO_BENEFIT}:
+        found.add(Direction.MIXED)
+    return frozenset(found | {Direction.UNCLEAR})
+
+
+def overstatements(item: dict, context: str = "") -> list[str]:
+    """How a claim's labels say more than its words (and its paragraph, ``context``) support.
+
+    ``item`` is an evidence item of a snapshot. An empty list means the labels are honest.
+    """
+    text = f"{item['claim']} {context}"
+    problems = []
+    best = design_for(text)
+    if item["design"] in StudyDesign.values and rank(StudyDesign, item["design"]) < rank(
+        StudyDesign, best
+    ):
+        problems.append(
+            f"the design “{StudyDesign(item['design']).label}” is stronger than the words, "
+            f"which support “{StudyDesign(best).label}”"
+        )
+    elif item["design"] in StudyDesign.values and item["certainty"] in Certainty.values:
+        allowed = certainty_for(item["design"], text)
+        if _certainty_rank(item["certainty"]) < _certainty_rank(allowed):
+            problems.append(
+                f"the certainty “{Certainty(item['certainty']).label}” is stronger than "
+                f"GRADE allows for “{StudyDesign(item['design']).label}” as the article "
+                f"describes it (“{Certainty(allowed).label}”)"
+            )
+    if item["direction"] not in directions_for(item["claim"]):
+        problems.append(
+            f"the sentence does not report “{Direction(item['direction']).label.lower()}”"
+            if item["direction"] in Direction.values
+            else f"the direction “{item['direction']}” is not in the vocabulary"
+        )
+    return problems
+
+
+def _certainty_rank(value: str) -> int:
+    return rank(Certainty, value)
+
+
+@dataclass(frozen=True)
+class UseLabel:
+    """The plain-words label of a use, its colour family and what it means."""
+
+    text: str
+    tone: str  # approved, benefit, uncertain, harm, none: each with its own style and text
+    meaning: str
+
+    @property
+    def anchor(self) -> str:
+        return "label-" + re.sub(r"[^a-z]+", "-", self.text.lower()).strip("-")
+
+
+FDA_APPROVED = UseLabel(
+    "FDA-approved",
+    "approved",
+    "The U.S. Food and Drug Administration approved naltrexone for this use.",
+)
+HARM = UseLabel("May cause harm", "harm", "The article reports that it could make things worse.")
+MIXED = UseLabel(
+    "Mixed reports",
+    "uncertain",
+    "The article reports that it helps in some ways or some people but not in others.",
+)
+SHOWN = UseLabel("Shown to help", "benefit", "Evidence of high certainty reports a benefit.")
+PROBABLY = UseLabel(
+    "Probably helps", "benefit", "Evidence of moderate certainty reports a benefit."
+)
+MAY_HELP = UseLabel(
+    "May help (low certainty)",
+    "benefit",
+    "Trials report a benefit, but the real effect may be quite different.",
+)
+CASE_REPORTS = UseLabel(
+    "Case reports only",
+    "uncertain",
+    "Only reports of individual patients describe a benefit; no trial has tested it.",
+)
+OBSERVATIONS = UseLabel(
+    "Doctors’ observations only",
+    "uncertain",
+    "A doctor noticed an effect in patients; no study has tested it.",
+)
+LIMITED = UseLabel(
+    "Limited evidence of benefit",
+    "uncertain",
+    "The article mentions studies that report a benefit, but calls them limited or small, and "
+    "does not say what kind they were: the real effect is likely to be quite different.",
+)
+PROBABLY_NOT = UseLabel(
+    "Probably does not help",
+    "uncertain",
+    "Evidence of moderate or high certainty finds no benefit.",
+)
+MAY_NOT = UseLabel("May not help", "uncertain", "Uncertain evidence finds no benefit.")
+UNCLEAR = UseLabel(
+    "Unclear evidence", "uncertain", "Studies are mentioned, but the article reports no result."
+)
+IN_USE = UseLabel(
+    "In use, no studies mentioned",
+    "none",
+    "The article says doctors use it for this, but mentions no study of whether it works.",
+)
+NO_STUDIES = UseLabel(
+    "No studies mentioned",
+    "none",
+    "The article mentions no study for this use, so there is nothing to grade.",
+)
+NO_EVIDENCE = UseLabel("No evidence recorded", "none", "No claim about this use is recorded.")
+
+USE_LABELS = [
+    FDA_APPROVED, SHOWN, PROBABLY, MAY_HELP, LIMITED, CASE_REPORTS, OBSERVATIONS, MIXED,
+    UNCLEAR, PROBABLY_NOT, MAY_NOT, HARM, IN_USE, NO_STUDIES, NO_EVIDENCE,
+]  # fmt: skip
+LABELS_BY_TEXT = {label.text: label for label in USE_LABELS}
+
+
+def best_evidence(evidence: list[dict]) -> dict | None:
+    """The most certain evidence item; between equals, the one from the stronger design."""
+    if not evidence:
+        return None
+    return min(
+        evidence,
+        key=lambda item: (rank(Certainty, item["certainty"]), rank(StudyDesign, item["design"])),
+    )
+
+
+def use_label(*, approval: str, evidence: list[dict]) -> UseLabel:
+    """The public label of a use: its approval, or what its best evidence supports, in words."""
+    if approval == Approval.FDA_APPROVED:
+        return FDA_APPROVED
+    best = best_evidence(evidence)
+    if best is None:
+        return NO_EVIDENCE
+    design, certainty, direction = best["design"], best["certainty"], best["direction"]
+    if direction == Direction.HARM:
+        return HARM
+    if direction == Direction.MIXED:
+        return MIXED
+    if certainty == Certainty.NOT_ASSESSED:
+        return IN_USE if design == StudyDesign.CLINICAL_EXPERIENCE else NO_STUDIES
+    if direction == Direction.NO_BENEFIT:
+        return PROBABLY_NOT if certainty in (Certainty.HIGH, Certainty.MODERATE) else MAY_NOT
+    if direction != Direction.BENEFIT:
+        return UNCLEAR
+    if certainty == Certainty.VERY_LOW:
+        return {
+            StudyDesign.CASE_REPORTS: CASE_REPORTS,
+            StudyDesign.CLINICAL_EXPERIENCE: OBSERVATIONS,
+        }.get(design, LIMITED)
+    return {Certainty.HIGH: SHOWN, Certainty.MODERATE: PROBABLY}.get(certainty, MAY_HELP)
+
+
+def label_named(text: str) -> UseLabel:
+    """The label stored on a publication; a label retired since shows as it was, uncoloured."""
+    return LABELS_BY_TEXT.get(text) or UseLabel(text, "none", "")
