@@ -1,5 +1,6 @@
 """The one test module that uses the article fixtures: they load, publish and stay faithful."""
 
+import json
 import re
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from uses.models import Condition, Evidence, Publication, Source, Topic
 
 pytestmark = pytest.mark.django_db
 
-ARTICLE = Path(settings.BASE_DIR, "fixtures", "source-article.txt").read_text()
+FIXTURES = Path(settings.BASE_DIR, "fixtures")
+ARTICLE = (FIXTURES / "source-article.txt").read_text()
 FDA_APPROVED = {"alcohol-dependence", "opioid-addiction"}
 # Every use the article names, including those whose heading the text lost.
 USES = FDA_APPROVED | {
@@ -134,3 +136,64 @@ def test_the_published_article_reads_as_a_site(article, client):
         assert client.get(f"/uses/{slug}/").status_code == 200
     for slug in TOPICS - {"overview"}:
         assert client.get(f"/topics/{slug}/").status_code == 200
+
+
+# Summaries are read before the article's passage and its quoted claims, so they restate them in
+# plain words, all in one attributed form, and never quote them (no run of QUOTE_WORDS words).
+ATTRIBUTION = "The article says "
+QUOTE_WORDS = 8
+SUMMARY_CHARS = 300
+
+
+def fixture_rows(name: str, model: str) -> list[dict]:
+    rows = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return [row for row in rows if row["model"] == model]
+
+
+CONDITIONS = fixture_rows("conditions.json", "uses.condition")
+TOPIC_ROWS = fixture_rows("topics.json", "uses.topic")
+CLAIMS = fixture_rows("evidence.json", "uses.evidence")
+ENTRIES = [
+    pytest.param(row, id=f"{row['model'].removeprefix('uses.')}:{row['fields']['slug']}")
+    for row in CONDITIONS + TOPIC_ROWS
+]
+
+
+def word_runs(text: str, length: int = QUOTE_WORDS) -> set[tuple[str, ...]]:
+    """Every run of ``length`` words, so quotes, case, punctuation and hyphens hide no copying."""
+    text = re.sub("['\u2018\u2019]", "", text.lower())  # an apostrophe never splits a word
+    words = re.sub(r"[^\w\s]", " ", text).split()
+    return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
+
+
+def test_word_runs_see_through_quotes_case_and_punctuation():
+    quoted = "For Crohn\u2019s patients, \u201cVivitrol\u201d has been VERY promising."
+    assert word_runs("for crohn's patients vivitrol has been very promising") == word_runs(quoted)
+    assert not word_runs("Seven words are never a run here")
+
+
+@pytest.mark.parametrize("row", ENTRIES)
+def test_summaries_are_short_attributed_and_curly(row):
+    summary = row["fields"]["summary"]
+    assert len(summary) <= SUMMARY_CHARS, summary
+    assert summary.startswith(ATTRIBUTION), summary
+    assert "'" not in summary and '"' not in summary, "use the article's curly quotes"
+
+
+@pytest.mark.parametrize("row", ENTRIES)
+def test_summaries_restate_the_article_and_never_quote_it(row):
+    summary = row["fields"]["summary"]
+    copied = word_runs(summary) & word_runs(ARTICLE)
+    assert not copied, " / ".join(" ".join(run) for run in sorted(copied))
+    if row["model"] == "uses.condition":
+        claims = [c["fields"]["claim"] for c in CLAIMS if c["fields"]["condition"] == row["pk"]]
+        assert claims, "every use has a claim to compare with"
+        for claim in claims:
+            assert not word_runs(summary) & word_runs(claim), claim
+
+
+def test_summaries_of_the_fda_approved_uses_say_so():
+    for row in CONDITIONS:
+        approved = row["fields"]["approval"] == "fda_approved"
+        says_so = "is an FDA-approved use" in row["fields"]["summary"]
+        assert approved == says_so, row["fields"]["slug"]
