@@ -58,8 +58,17 @@ def test_home_page_shows_byline_approved_and_off_label_uses(client, published_si
     assert "Medically reviewed by" in html and "Rita Reviewer, RN" in html
     assert "FDA-approved uses" in html
     assert "Alcohol dependence" in html and "Fibromyalgia" in html
-    assert "Possibly effective" in html
     assert "Not medical advice" in html
+
+
+def test_home_page_is_an_index_of_names_by_category_not_a_card_per_use(client, published_site):
+    html = client.get("/").content.decode()
+    # Each off-label category links to the filtered list, with the number of uses it holds.
+    assert 'href="/uses/?approval=off_label&amp;category=pain">Pain <span class="count">(1' in html
+    # Names only: each use's summary and evidence label are on its own page.
+    assert 'href="/uses/fibromyalgia/">Fibromyalgia</a>' in html
+    assert "What naltrexone does for Fibromyalgia." not in html
+    assert "use-card" not in html
     assert "/topics/mechanism-of-action/" in html
 
 
