@@ -217,9 +217,14 @@ def test_sources_page_lists_cited_sources_with_the_uses_citing_them(client, publ
 
 def test_evidence_map_places_uses_in_words(client, published_site):
     html = client.get("/evidence/").content.decode()
-    assert "<caption" in html
-    assert '<th scope="row">Low</th>' in html
-    assert "Fibromyalgia" in html
+    level = html.split('id="certainty-low"')[1].split('class="map-level"')[0]
+    assert "Certainty:</span> Low</h2>" in level
+    assert "<dt>Benefit" in level and "Fibromyalgia" in level
+    # Only directions that name a use are listed; an empty level says so in words.
+    assert "<dt>Harm" not in level
+    assert "No use has its best evidence at this level." in html
+    assert 'Alcohol dependence</a> <span class="map-approved">(FDA-approved)</span>' in level
+    assert 'Fibromyalgia</a> <span class="map-approved">' not in level
 
 
 def test_sitemap_robots_and_feed(client, published_site):

@@ -47,3 +47,18 @@ def jsonld(data: dict) -> str:
     """A JSON-LD data block. Browsers never run it, so the CSP needs no inline-script exception."""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.filter
+def filled_cells(row: dict, directions: list[dict]) -> list[dict]:
+    """The cells of an evidence-map row that name a use, each with its direction's label.
+
+    The map lists what is there instead of drawing a mostly empty grid, so it reads the same on
+    a phone as on a desktop.
+    """
+    labels = {direction["value"]: direction["label"] for direction in directions}
+    return [
+        {**cell, "label": labels.get(cell["direction"], cell["direction"])}
+        for cell in row["cells"]
+        if cell["uses"]
+    ]
