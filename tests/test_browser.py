@@ -1,4 +1,5 @@
-"""What only a browser proves: the admin review flow end to end, and keyboard reachability.
+"""What only a browser proves: the admin review flow end to end, keyboard reachability, and
+that pages fit a phone's width and a reader's scan.
 
 Playwright drives Debian's Chromium at /usr/bin/chromium; it never downloads a browser.
 """
@@ -51,8 +52,8 @@ def browser():
 def new_page(browser):
     contexts, violations = [], []
 
-    def open_page():
-        context = browser.new_context()
+    def open_page(**context_options):
+        context = browser.new_context(**context_options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -273,3 +274,139 @@ def test_key_changelists_fit_1280_px_without_scrolling_sideways(live_server, bro
         sizes = results.evaluate("element => [element.scrollWidth, element.clientWidth]")
         assert sizes[0] <= sizes[1], (path, sizes)
     context.close()
+
+
+# The article's shape: its uses by category and approval, and an introduction of its length.
+ARTICLE_USES = [
+    ("Alcohol dependence", "addiction", "fda_approved"),
+    ("Opioid addiction", "addiction", "fda_approved"),
+    ("Pain disorders", "pain", "off_label"),
+    ("Fibromyalgia", "pain", "off_label"),
+    ("Chronic pain", "pain", "off_label"),
+    ("Nerve pain (peripheral neuropathy)", "pain", "off_label"),
+    ("Rheumatoid arthritis", "autoimmune", "off_label"),
+    ("Other forms of arthritis", "autoimmune", "off_label"),
+    ("Autoimmune diseases", "autoimmune", "off_label"),
+    ("Hashimoto's disease", "autoimmune", "off_label"),
+    ("Lupus", "autoimmune", "off_label"),
+    ("Multiple sclerosis", "neurological", "off_label"),
+    ("Parkinson's disease", "neurological", "off_label"),
+    ("Depression", "psychiatric", "off_label"),
+    ("Anxiety", "psychiatric", "off_label"),
+    ("Bipolar disorder", "psychiatric", "off_label"),
+    ("Obsessive-compulsive disorder (OCD)", "psychiatric", "off_label"),
+    ("Crohn's disease", "digestive", "off_label"),
+    ("Ulcerative colitis", "digestive", "off_label"),
+    ("Cancer", "cancer", "off_label"),
+    ("Lyme disease", "infectious", "off_label"),
+    ("Chronic fatigue syndrome", "other", "off_label"),
+]
+ARTICLE_TOPICS = [
+    "Naltrexone Mechanism Of Action",
+    "How Does Naltrexone Work?",
+    "How Long Does It Take Naltrexone to Work?",
+    "Best Time To Take Naltrexone",
+    "Naltrexone Contraindications",
+    "Getting Help With Substance Abuse",
+]
+INTRODUCTION = "\n\n".join(
+    [
+        "Naltrexone uses are wide-ranging: some addictions, pain and autoimmune diseases. " * 3,
+        "## The FDA-approved uses",
+        "There are two FDA-approved uses, alcohol dependence and opiate addiction, both tested. "
+        * 4,
+        "## Off-label uses",
+        "Off-label uses are not approved by the FDA; doctors rely on limited research. " * 4,
+    ]
+)
+HOME_HEIGHT_LIMITS = {1280: 2000, 390: 3500}  # issue 9: a card per use made 6,168 and 9,288 px
+
+
+def publish_an_article_sized_site():
+    """What the article publishes, in number and length, with the widest content we allow:
+    every certainty and direction, long titles, a long unbroken address in a source."""
+    from django.conf import settings
+    from django.contrib.flatpages.models import FlatPage
+    from django.utils.text import slugify
+
+    from uses.models import Certainty, Direction
+    from uses.services import publish
+
+    reviewer = factories.make_person(name="Michael Espelin", credentials="APRN")
+    factories.make_published_topic(
+        title="Naltrexone Uses And Mechanism Of Action. How Does It Work?",
+        slug="overview",
+        is_overview=True,
+        body=INTRODUCTION,
+        reviewer=reviewer,
+    )
+    for title in ARTICLE_TOPICS:
+        factories.make_published_topic(title=title, slug=slugify(title), reviewer=reviewer)
+    grades = [(c, d) for c in Certainty.values for d in Direction.values]
+    for number, (name, category, approval) in enumerate(ARTICLE_USES):
+        condition = factories.make_condition(
+            name=name,
+            slug=factories.unique("use"),
+            category=category,
+            approval=approval,
+            summary=f"What the article says about naltrexone for {name}, in two sentences. " * 2,
+        )
+        source = factories.make_source(
+            title=f"A randomised, double-blind, placebo-controlled trial of low-dose naltrexone "
+            f"({number})",
+            url="https://example.org/" + "a-very-long-address-without-breaks" * 4,
+            doi=f"10.1000/naltrexone.{number}.with-a-long-suffix-{'x' * 40}",
+        )
+        certainty, direction = grades[number % len(grades)]
+        factories.make_evidence(
+            condition, sources=[source], certainty=certainty, direction=direction
+        )
+        publish(entry=condition, reviewer=reviewer)
+    policy = FlatPage.objects.create(
+        url="/editorial-policy/",
+        title="Editorial policy",
+        content="## How we review\n\nEvery change is reviewed.\n\n## Report an error\n\nWrite.",
+    )
+    policy.sites.add(settings.SITE_ID)
+    return reviewer
+
+
+def test_every_public_page_fits_a_phone_and_a_desktop_without_scrolling_sideways(
+    live_server, new_page
+):
+    from uses.models import Publication
+
+    reviewer = publish_an_article_sized_site()
+    uses = Publication.objects.current().conditions().in_article_order()
+    paths = [
+        "/",
+        "/uses/",
+        "/uses/?approval=off_label&category=pain",
+        *[use.get_absolute_url() for use in uses[:4]],
+        Publication.objects.current().topics().first().get_absolute_url(),
+        "/evidence/",
+        "/sources/",
+        reviewer.get_absolute_url(),
+        "/editorial-policy/",
+        "/no-such-page/",
+    ]
+    for width in [390, 1280]:
+        page = new_page(viewport={"width": width, "height": 844})
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response.status == (404 if path == "/no-such-page/" else 200), path
+            assert page.locator("h1").count() == 1, path
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= width, (width, path, scroll_width)
+
+
+def test_the_home_page_reads_in_one_scan_on_a_phone_and_a_desktop(live_server, new_page):
+    publish_an_article_sized_site()
+    for width, limit in HOME_HEIGHT_LIMITS.items():
+        page = new_page(viewport={"width": width, "height": 844})
+        page.goto(live_server.url)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height <= limit, (width, height)
+        # Every use is one click away, by name, and no use has a card of its own.
+        assert page.locator(".use-index a[href^='/uses/']").count() >= len(ARTICLE_USES)
+        assert page.locator(".use-card").count() == 0

@@ -59,8 +59,17 @@ def test_home_page_shows_byline_approved_and_off_label_uses(client, published_si
     assert "Medically reviewed by" in html and "Rita Reviewer, RN" in html
     assert "FDA-approved uses" in html
     assert "Alcohol dependence" in html and "Fibromyalgia" in html
-    assert "May help (low certainty)" in html
     assert "Not medical advice" in html
+
+
+def test_home_page_is_an_index_of_names_by_category_not_a_card_per_use(client, published_site):
+    html = client.get("/").content.decode()
+    # Each off-label category links to the filtered list, with the number of uses it holds.
+    assert 'href="/uses/?approval=off_label&amp;category=pain">Pain <span class="count">(1' in html
+    # Names only: each use's summary and evidence label are on its own page.
+    assert 'href="/uses/fibromyalgia/">Fibromyalgia</a>' in html
+    assert "What naltrexone does for Fibromyalgia." not in html
+    assert "use-card" not in html
     assert "/topics/mechanism-of-action/" in html
 
 
@@ -210,9 +219,14 @@ def test_sources_page_lists_cited_sources_with_the_uses_citing_them(client, publ
 
 def test_evidence_map_places_uses_in_words(client, published_site):
     html = client.get("/evidence/").content.decode()
-    assert "<caption" in html
-    assert '<th scope="row">Low</th>' in html
-    assert "Fibromyalgia" in html
+    level = html.split('id="certainty-low"')[1].split('class="map-level"')[0]
+    assert "Certainty:</span> Low</h2>" in level
+    assert "<dt>Benefit" in level and "Fibromyalgia" in level
+    # Only directions that name a use are listed; an empty level says so in words.
+    assert "<dt>Harm" not in level
+    assert "No use has its best evidence at this level." in html
+    assert 'Alcohol dependence</a> <span class="map-approved">(FDA-approved)</span>' in level
+    assert 'Fibromyalgia</a> <span class="map-approved">' not in level
 
 
 def test_sitemap_robots_and_feed(client, published_site):

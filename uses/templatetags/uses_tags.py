@@ -55,3 +55,18 @@ def jsonld(data: dict) -> str:
 def use_label(publication):
     """The plain-words label of a published use, with its colour family and its meaning."""
     return label_named(publication.evidence_label)
+
+
+@register.filter
+def filled_cells(row: dict, directions: list[dict]) -> list[dict]:
+    """The cells of an evidence-map row that name a use, each with its direction's label.
+
+    The map lists what is there instead of drawing a mostly empty grid, so it reads the same on
+    a phone as on a desktop.
+    """
+    labels = {direction["value"]: direction["label"] for direction in directions}
+    return [
+        {**cell, "label": labels.get(cell["direction"], cell["direction"])}
+        for cell in row["cells"]
+        if cell["uses"]
+    ]
