@@ -221,9 +221,9 @@ def test_evidence_map_places_uses_in_words(client, published_site):
     html = client.get("/evidence/").content.decode()
     level = html.split('id="certainty-low"')[1].split('class="map-level"')[0]
     assert "Certainty:</span> Low</h2>" in level
-    assert "<dt>Benefit" in level and "Fibromyalgia" in level
+    assert "<dt>Reports a benefit" in level and "Fibromyalgia" in level
     # Only directions that name a use are listed; an empty level says so in words.
-    assert "<dt>Harm" not in level
+    assert "<dt>Reports possible harm" not in level
     assert "No use has its best evidence at this level." in html
     assert 'Alcohol dependence</a> <span class="map-approved">(FDA-approved)</span>' in level
     assert 'Fibromyalgia</a> <span class="map-approved">' not in level
