@@ -1,7 +1,10 @@
 """The one test module that uses the article fixtures: they load, publish and stay faithful."""
 
+import json
 import re
+from html import unescape
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from django.conf import settings
@@ -11,6 +14,7 @@ from uses.models import Condition, Evidence, Publication, Source, Topic
 
 pytestmark = pytest.mark.django_db
 
+ATOM = "{http://www.w3.org/2005/Atom}"
 ARTICLE = Path(settings.BASE_DIR, "fixtures", "source-article.txt").read_text()
 FDA_APPROVED = {"alcohol-dependence", "opioid-addiction"}
 # Every use the article names, including those whose heading the text lost.
@@ -134,3 +138,23 @@ def test_the_published_article_reads_as_a_site(article, client):
         assert client.get(f"/uses/{slug}/").status_code == 200
     for slug in TOPICS - {"overview"}:
         assert client.get(f"/topics/{slug}/").status_code == 200
+
+
+def text_of(html: str, tag: str) -> str:
+    """The text of the first ``tag`` element, tags stripped and entities decoded."""
+    inner = re.search(rf"<{tag}(?:\s[^>]*)?>(.*?)</{tag}>", html, re.S)
+    assert inner, tag
+    return squash(unescape(re.sub(r"<[^>]+>", "", inner.group(1))))
+
+
+def test_names_keep_the_case_the_article_gives_them(article, client):
+    """Names such as Crohn's disease and (OCD) are shown as stored, never recased."""
+    feed = ElementTree.fromstring(client.get("/feed/").content)
+    feed_titles = {entry.findtext(f"{ATOM}title") for entry in feed.iter(f"{ATOM}entry")}
+    for condition in Condition.objects.all():
+        html = client.get(f"/uses/{condition.slug}/").content.decode()
+        assert condition.name in text_of(html, "h1"), condition.name
+        assert condition.name in text_of(html, "title"), condition.name
+        data = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+        assert json.loads(data.group(1))["name"] == condition.name
+        assert condition.name in feed_titles, condition.name
