@@ -130,7 +130,7 @@ def test_people_carry_their_credentials_and_bios(article, client):
 def test_the_published_article_reads_as_a_site(article, client):
     home = client.get("/").content.decode()
     assert "Naltrexone Uses And Mechanism Of Action" in home
-    assert "Medically reviewed by" in home
+    assert "Last medically reviewed" in home
     assert "June 7, 2019" in home and "June 24, 2020" in home
     page = client.get("/uses/fibromyalgia/").content.decode()
     assert "Stanford University" in page

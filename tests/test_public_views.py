@@ -55,7 +55,7 @@ def test_unknown_pages_answer_404_with_the_site_page(client, published_site, url
 def test_home_page_shows_byline_approved_and_off_label_uses(client, published_site, reviewer):
     html = client.get("/").content.decode()
     assert "Naltrexone overview" in html
-    assert "Medically reviewed by" in html and "Rita Reviewer, RN" in html
+    assert "Last medically reviewed" in html and "Rita Reviewer, RN" in html
     assert "FDA-approved uses" in html
     assert "Alcohol dependence" in html and "Fibromyalgia" in html
     assert "Possibly effective" in html
@@ -244,12 +244,34 @@ def test_draft_topics_and_a_changed_overview_stay_private(client, published_site
         assert "Secret topic" not in html and "UNREVIEWED OVERVIEW TEXT" not in html
 
 
-def test_a_page_past_its_review_date_says_so(client, published_site):
+def test_the_byline_gives_review_dates_like_nhs_pages(client, published_site):
+    publication = Publication.objects.current().get(slug="fibromyalgia")
+    html = client.get("/uses/fibromyalgia/").content.decode()
+    reviewed = f'<time datetime="{publication.reviewed_on:%Y-%m-%d}">'
+    due = f'<time datetime="{publication.next_review_due:%Y-%m-%d}">'
+    assert f"<dt>Last medically reviewed</dt><dd>{reviewed}" in html
+    assert 'href="/people/rita-reviewer/">Rita Reviewer, RN</a>' in html
+    assert f"<dt>Next review due</dt><dd>{due}" in html
+    assert "<dt>Published</dt>" in html and "<dt>Updated</dt>" in html
+
+
+def test_a_page_past_its_review_date_says_so_once_and_calmly(client, published_site):
     import datetime
 
     Publication.objects.filter(slug="fibromyalgia").update(
         next_review_due=datetime.date(2021, 6, 24)
     )
+    reviewed_on = Publication.objects.current().get(slug="fibromyalgia").reviewed_on
     html = client.get("/uses/fibromyalgia/").content.decode()
-    assert "overdue: this page is waiting for its next medical review" in html
-    assert "overdue" not in client.get("/uses/alcohol-dependence/").content.decode()
+    sentence = (
+        "This page is due for its next medical review. Until then it reflects the article as "
+        f'it was reviewed on <time datetime="{reviewed_on:%Y-%m-%d}">'
+    )
+    assert html.count(sentence) == 1
+    assert html.count("due for its next medical review") == 1
+    assert "overdue" not in html
+    note = re.search(r'<p class="review-due">(.*?)</p>', html, re.S).group(1)
+    assert "<strong" not in note
+    assert "due for its next medical review" not in (
+        client.get("/uses/alcohol-dependence/").content.decode()
+    )
