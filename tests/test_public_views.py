@@ -49,7 +49,18 @@ def test_every_public_page_answers_with_one_h1_and_parseable_json_ld(client, pub
 def test_unknown_pages_answer_404_with_the_site_page(client, published_site, url):
     response = client.get(url)
     assert response.status_code == 404
-    assert "Page not found" in response.content.decode()
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert '<meta name="robots" content="noindex">' in html
+    assert 'rel="canonical"' not in html and 'property="og:' not in html
+
+
+def test_the_server_error_page_is_never_indexed_nor_canonical():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert '<meta name="robots" content="noindex">' in html
+    assert 'rel="canonical"' not in html
 
 
 def test_home_page_shows_byline_approved_and_off_label_uses(client, published_site, reviewer):
