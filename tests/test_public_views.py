@@ -45,6 +45,43 @@ def test_every_public_page_answers_with_one_h1_and_parseable_json_ld(client, pub
     assert "<script>" not in html and " style=" not in html
 
 
+ENTRY_URLS = {
+    "/",
+    "/uses/alcohol-dependence/",
+    "/uses/fibromyalgia/",
+    "/topics/mechanism-of-action/",
+}
+
+
+def head_values(html: str) -> dict[str, str]:
+    """Open Graph properties, the description, the canonical address and the title of a page."""
+    head = html.split("</head>")[0]
+    values = dict(re.findall(r'<meta property="(og:[a-z_]+)" content="([^"]*)">', head))
+    values["description"] = re.search(r'<meta name="description" content="([^"]*)">', head)[1]
+    values["canonical"] = re.search(r'<link rel="canonical" href="([^"]*)">', head)[1]
+    values["title"] = re.search(r"<title>(.*?)</title>", head, re.S)[1]
+    return values
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_every_public_page_has_open_graph_tags(client, published_site, url):
+    html = client.get(url).content.decode()
+    values = head_values(html)
+    assert values["og:url"] == values["canonical"] == f"http://127.0.0.1:8000{url}"
+    assert values["og:title"] and values["title"] == f"{values['og:title']} · Naltrexone uses"
+    assert values["og:description"] and values["og:description"] == values["description"]
+    assert values["og:type"] == ("article" if url in ENTRY_URLS else "website")
+    assert values["og:site_name"] == "Naltrexone uses"
+    assert values["og:locale"] == "en_US"
+    assert "og:image" not in html  # no picture exists; none is invented
+
+
+def test_open_graph_uses_the_entrys_own_title_and_summary(client, published_site):
+    values = head_values(client.get("/uses/fibromyalgia/").content.decode())
+    assert values["og:title"] == "Fibromyalgia"
+    assert values["og:description"] == "What naltrexone does for Fibromyalgia."
+
+
 @pytest.mark.parametrize("url", ["/uses/unknown/", "/topics/unknown/", "/people/unknown/"])
 def test_unknown_pages_answer_404_with_the_site_page(client, published_site, url):
     response = client.get(url)
