@@ -158,3 +158,14 @@ def test_names_keep_the_case_the_article_gives_them(article, client):
         data = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
         assert json.loads(data.group(1))["name"] == condition.name
         assert condition.name in feed_titles, condition.name
+
+
+def test_the_editorial_policy_names_only_the_configured_address(article, client, settings):
+    settings.EDITORIAL_EMAIL = ""
+    html = client.get("/editorial-policy/").content.decode()
+    assert "How pages are reviewed" in html and "Not medical advice" in html
+    assert "mailto:" not in html and "localhost" not in html and "Report an error" not in html
+    settings.EDITORIAL_EMAIL = "editors@naltrexone.example"
+    html = client.get("/editorial-policy/").content.decode()
+    assert html.count('<h2 id="report-an-error">') == 1
+    assert html.count("mailto:editors@naltrexone.example") == 2  # the section and the footer

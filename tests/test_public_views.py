@@ -323,3 +323,23 @@ def test_a_page_past_its_review_date_says_so_once_and_calmly(client, published_s
     assert "due for its next medical review" not in (
         client.get("/uses/alcohol-dependence/").content.decode()
     )
+
+
+def test_without_an_editorial_address_no_page_offers_to_report_an_error(
+    client, published_site, settings
+):
+    settings.EDITORIAL_EMAIL = ""
+    for url in PUBLIC_URLS:
+        html = client.get(url).content.decode()
+        assert "mailto:" not in html and "Report an error" not in html, url
+
+
+def test_the_editorial_address_is_the_report_an_error_link(client, published_site, settings):
+    settings.EDITORIAL_EMAIL = "corrections@naltrexone.example"
+    link = '<a href="mailto:corrections@naltrexone.example">'
+    home = client.get("/").content.decode()
+    assert f"{link}Report an error</a>" in home.split('<footer class="site-footer">')[1]
+    policy = client.get("/editorial-policy/").content.decode()
+    assert '<h2 id="report-an-error">Report an error</h2>' in policy
+    assert f"{link}corrections@naltrexone.example</a>" in policy
+    assert policy.count("Report an error") == 2  # the section and the footer

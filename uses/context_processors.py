@@ -7,5 +7,6 @@ def site(request):
     return {
         "site_url": settings.SITE_URL,
         "site_name": "Naltrexone uses",
+        "editorial_email": settings.EDITORIAL_EMAIL,
         "og_locale": to_locale(settings.LANGUAGE_CODE),  # en-us -> en_US, as Open Graph spells it
     }
