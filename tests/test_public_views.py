@@ -247,6 +247,41 @@ def test_person_page_lists_what_they_wrote_and_reviewed(client, published_site, 
     assert "Wrote" in html and "Fibromyalgia" in html
 
 
+def test_people_named_on_no_published_page_have_no_public_page(client, published_site):
+    staff = factories.make_person(name="Staff Only", slug="staff-only")
+    factories.make_condition(
+        name="Draft", slug="draft", author=factories.make_person(slug="drafter")
+    )
+    assert client.get("/people/staff-only/").status_code == 404
+    assert client.get("/people/drafter/").status_code == 404
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "/people/staff-only/" not in sitemap and "/people/drafter/" not in sitemap
+    # Once a reviewer approves a page they wrote, they are named on it and get their page.
+    factories.make_published_condition(name="Lupus", slug="lupus", author=staff)
+    assert client.get("/people/staff-only/").status_code == 200
+
+
+def test_a_reviewer_named_in_a_review_history_keeps_their_page(client, published_site):
+    earlier = factories.make_person(name="Earlier Reviewer", slug="earlier-reviewer")
+    condition, _ = factories.make_published_condition(name="Lupus", slug="lupus", reviewer=earlier)
+    publish(entry=condition, reviewer=factories.make_person())
+    assert 'href="/people/earlier-reviewer/"' in client.get("/uses/lupus/").content.decode()
+    html = client.get("/people/earlier-reviewer/").content.decode()
+    assert "Lupus" in html and "No published page names" not in html
+
+
+def test_people_pages_are_in_the_sitemap_with_their_last_change(client, published_site):
+    sitemap = client.get("/sitemap.xml").content.decode()
+    author = published_site["off_label"].author
+    latest = Publication.objects.current().filter(reviewer__slug="rita-reviewer").latest()
+    for person in [author.slug, "rita-reviewer"]:
+        assert f"<loc>http://127.0.0.1:8000/people/{person}/</loc>" in sitemap
+    entry = sitemap.split("<loc>http://127.0.0.1:8000/people/rita-reviewer/</loc>")[1]
+    assert entry.split("</url>")[0].strip() == (
+        f"<lastmod>{latest.published_at:%Y-%m-%d}</lastmod>"
+    )
+
+
 def test_sources_page_lists_cited_sources_with_the_uses_citing_them(client, published_site):
     html = client.get("/sources/").content.decode()
     source = published_site["off_label"].evidence.get().sources.get()

@@ -173,15 +173,18 @@ def source_list(request):
 
 @require_GET
 def person_detail(request, slug):
-    person = get_object_or_404(Person, slug=slug)
+    """A profile, for people a published page names; nobody else's is public."""
+    person = get_object_or_404(Person.objects.named_on_public_pages(), slug=slug)
     published = Publication.objects.public().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    # Every review in a public page's history, earlier versions included: the page links them.
+    reviews = Publication.objects.of_public_entries().order_by("position", "title", "-published_at")
     return render(
         request,
         "uses/person_detail.html",
         {
             "person": person,
             "authored": list(published.filter(author=person)),
-            "reviewed": list(published.filter(reviewer=person)),
+            "reviewed": list(reviews.filter(reviewer=person).defer(*LIST_COLUMNS_ONLY)),
             "structured_data": jsonld.web_page(
                 settings.SITE_URL,
                 name=person.display_name,
