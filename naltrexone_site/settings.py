@@ -9,7 +9,8 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -167,6 +168,16 @@ EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "editorial@localhost")
+# Where readers report an error: the footer and the editorial policy link to it. Unset, the site
+# offers no address rather than one nobody reads.
+EDITORIAL_EMAIL = os.environ.get("DJANGO_EDITORIAL_EMAIL", "").strip()
+if EDITORIAL_EMAIL:
+    try:
+        validate_email(EDITORIAL_EMAIL)
+    except ValidationError as error:
+        raise ImproperlyConfigured(
+            f"DJANGO_EDITORIAL_EMAIL is not an email address: {EDITORIAL_EMAIL!r}."
+        ) from error
 
 # Security headers. The Content-Security-Policy allows no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {

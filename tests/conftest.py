@@ -28,7 +28,7 @@ def editorial_policy(db):
     page = FlatPage.objects.create(
         url="/editorial-policy/",
         title="Editorial policy",
-        content="## How we review\n\nEvery change is reviewed.\n\n## Report an error\n\nWrite.",
+        content="## How we review\n\nEvery change is reviewed.",
     )
     page.sites.add(settings.SITE_ID)
     return page

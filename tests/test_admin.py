@@ -267,6 +267,7 @@ def test_the_preview_is_the_public_template_marked_and_not_indexed(client, users
     html = response.content.decode()
     assert "Preview, not published" in html
     assert '<meta name="robots" content="noindex, nofollow">' in html
+    assert 'rel="canonical"' not in html and 'property="og:' not in html
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert response["X-Frame-Options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in response["Content-Security-Policy"]

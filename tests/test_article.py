@@ -2,7 +2,9 @@
 
 import json
 import re
+from html import unescape
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from django.conf import settings
@@ -12,6 +14,7 @@ from uses.models import Condition, Evidence, Publication, Source, Topic
 
 pytestmark = pytest.mark.django_db
 
+ATOM = "{http://www.w3.org/2005/Atom}"
 FIXTURES = Path(settings.BASE_DIR, "fixtures")
 ARTICLE = (FIXTURES / "source-article.txt").read_text()
 FDA_APPROVED = {"alcohol-dependence", "opioid-addiction"}
@@ -128,7 +131,7 @@ def test_people_carry_their_credentials_and_bios(article, client):
 def test_the_published_article_reads_as_a_site(article, client):
     home = client.get("/").content.decode()
     assert "Naltrexone Uses And Mechanism Of Action" in home
-    assert "Medically reviewed by" in home
+    assert "Last medically reviewed" in home
     assert "June 7, 2019" in home and "June 24, 2020" in home
     page = client.get("/uses/fibromyalgia/").content.decode()
     assert "Stanford University" in page
@@ -138,6 +141,7 @@ def test_the_published_article_reads_as_a_site(article, client):
         assert client.get(f"/topics/{slug}/").status_code == 200
 
 
+ATOM = "{http://www.w3.org/2005/Atom}"
 # Summaries are read before the article's passage and its quoted claims, so they restate them in
 # plain words, all in one attributed form, and never quote them (no run of QUOTE_WORDS words).
 ATTRIBUTION = "The article says "
@@ -197,3 +201,34 @@ def test_summaries_of_the_fda_approved_uses_say_so():
         approved = row["fields"]["approval"] == "fda_approved"
         says_so = "is an FDA-approved use" in row["fields"]["summary"]
         assert approved == says_so, row["fields"]["slug"]
+
+
+def text_of(html: str, tag: str) -> str:
+    """The text of the first ``tag`` element, tags stripped and entities decoded."""
+    inner = re.search(rf"<{tag}(?:\s[^>]*)?>(.*?)</{tag}>", html, re.S)
+    assert inner, tag
+    return squash(unescape(re.sub(r"<[^>]+>", "", inner.group(1))))
+
+
+def test_names_keep_the_case_the_article_gives_them(article, client):
+    """Names such as Crohn's disease and (OCD) are shown as stored, never recased."""
+    feed = ElementTree.fromstring(client.get("/feed/").content)
+    feed_titles = {entry.findtext(f"{ATOM}title") for entry in feed.iter(f"{ATOM}entry")}
+    for condition in Condition.objects.all():
+        html = client.get(f"/uses/{condition.slug}/").content.decode()
+        assert condition.name in text_of(html, "h1"), condition.name
+        assert condition.name in text_of(html, "title"), condition.name
+        data = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+        assert json.loads(data.group(1))["name"] == condition.name
+        assert condition.name in feed_titles, condition.name
+
+
+def test_the_editorial_policy_names_only_the_configured_address(article, client, settings):
+    settings.EDITORIAL_EMAIL = ""
+    html = client.get("/editorial-policy/").content.decode()
+    assert "How pages are reviewed" in html and "Not medical advice" in html
+    assert "mailto:" not in html and "localhost" not in html and "Report an error" not in html
+    settings.EDITORIAL_EMAIL = "editors@naltrexone.example"
+    html = client.get("/editorial-policy/").content.decode()
+    assert html.count('<h2 id="report-an-error">') == 1
+    assert html.count("mailto:editors@naltrexone.example") == 2  # the section and the footer

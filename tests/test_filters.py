@@ -63,11 +63,24 @@ def test_an_invalid_filter_answers_400_with_the_forms_error(client, uses, query,
     assert titles(response) == []
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "99", "-1"])
-def test_an_invalid_page_answers_400_with_a_message(client, uses, page):
+@pytest.mark.parametrize("page", ["abc", "2nd"])
+def test_a_page_that_is_not_a_number_answers_400_with_a_message(client, uses, page):
     response = client.get(f"/uses/?page={page}")
     assert response.status_code == 400
     assert f"There is no page “{page}”" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["0", "2", "99", "-1", "9" * 5000])
+def test_a_page_number_out_of_range_answers_404_like_djangos_list_views(client, uses, page):
+    response = client.get("/uses/", {"page": page})
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_invalid_filters_answer_400_whatever_the_page(client, uses):
+    response = client.get("/uses/?approval=maybe&page=5")
+    assert response.status_code == 400
+    assert "approval" in response.context["filter"].form.errors
 
 
 def test_the_list_is_paginated_and_keeps_filters_in_page_links(client, reviewer):

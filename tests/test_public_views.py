@@ -46,17 +46,65 @@ def test_every_public_page_answers_with_one_h1_and_parseable_json_ld(client, pub
     assert "<script>" not in html and " style=" not in html
 
 
+ENTRY_URLS = {
+    "/",
+    "/uses/alcohol-dependence/",
+    "/uses/fibromyalgia/",
+    "/topics/mechanism-of-action/",
+}
+
+
+def head_values(html: str) -> dict[str, str]:
+    """Open Graph properties, the description, the canonical address and the title of a page."""
+    head = html.split("</head>")[0]
+    values = dict(re.findall(r'<meta property="(og:[a-z_]+)" content="([^"]*)">', head))
+    values["description"] = re.search(r'<meta name="description" content="([^"]*)">', head)[1]
+    values["canonical"] = re.search(r'<link rel="canonical" href="([^"]*)">', head)[1]
+    values["title"] = re.search(r"<title>(.*?)</title>", head, re.S)[1]
+    return values
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_every_public_page_has_open_graph_tags(client, published_site, url):
+    html = client.get(url).content.decode()
+    values = head_values(html)
+    assert values["og:url"] == values["canonical"] == f"http://127.0.0.1:8000{url}"
+    assert values["og:title"] and values["title"] == f"{values['og:title']} · Naltrexone uses"
+    assert values["og:description"] and values["og:description"] == values["description"]
+    assert values["og:type"] == ("article" if url in ENTRY_URLS else "website")
+    assert values["og:site_name"] == "Naltrexone uses"
+    assert values["og:locale"] == "en_US"
+    assert "og:image" not in html  # no picture exists; none is invented
+
+
+def test_open_graph_uses_the_entrys_own_title_and_summary(client, published_site):
+    values = head_values(client.get("/uses/fibromyalgia/").content.decode())
+    assert values["og:title"] == "Fibromyalgia"
+    assert values["og:description"] == "What naltrexone does for Fibromyalgia."
+
+
 @pytest.mark.parametrize("url", ["/uses/unknown/", "/topics/unknown/", "/people/unknown/"])
 def test_unknown_pages_answer_404_with_the_site_page(client, published_site, url):
     response = client.get(url)
     assert response.status_code == 404
-    assert "Page not found" in response.content.decode()
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert '<meta name="robots" content="noindex">' in html
+    assert 'rel="canonical"' not in html and 'property="og:' not in html
+
+
+def test_the_server_error_page_is_never_indexed_nor_canonical():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert '<meta name="robots" content="noindex">' in html
+    assert 'rel="canonical"' not in html
 
 
 def test_home_page_shows_byline_approved_and_off_label_uses(client, published_site, reviewer):
     html = client.get("/").content.decode()
     assert "Naltrexone overview" in html
-    assert "Medically reviewed by" in html and "Rita Reviewer, RN" in html
+    assert "Last medically reviewed" in html and "Rita Reviewer, RN" in html
     assert "FDA-approved uses" in html
     assert "Alcohol dependence" in html and "Fibromyalgia" in html
     assert "Not medical advice" in html
@@ -210,6 +258,41 @@ def test_person_page_lists_what_they_wrote_and_reviewed(client, published_site, 
     assert "Wrote" in html and "Fibromyalgia" in html
 
 
+def test_people_named_on_no_published_page_have_no_public_page(client, published_site):
+    staff = factories.make_person(name="Staff Only", slug="staff-only")
+    factories.make_condition(
+        name="Draft", slug="draft", author=factories.make_person(slug="drafter")
+    )
+    assert client.get("/people/staff-only/").status_code == 404
+    assert client.get("/people/drafter/").status_code == 404
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "/people/staff-only/" not in sitemap and "/people/drafter/" not in sitemap
+    # Once a reviewer approves a page they wrote, they are named on it and get their page.
+    factories.make_published_condition(name="Lupus", slug="lupus", author=staff)
+    assert client.get("/people/staff-only/").status_code == 200
+
+
+def test_a_reviewer_named_in_a_review_history_keeps_their_page(client, published_site):
+    earlier = factories.make_person(name="Earlier Reviewer", slug="earlier-reviewer")
+    condition, _ = factories.make_published_condition(name="Lupus", slug="lupus", reviewer=earlier)
+    publish(entry=condition, reviewer=factories.make_person())
+    assert 'href="/people/earlier-reviewer/"' in client.get("/uses/lupus/").content.decode()
+    html = client.get("/people/earlier-reviewer/").content.decode()
+    assert "Lupus" in html and "No published page names" not in html
+
+
+def test_people_pages_are_in_the_sitemap_with_their_last_change(client, published_site):
+    sitemap = client.get("/sitemap.xml").content.decode()
+    author = published_site["off_label"].author
+    latest = Publication.objects.current().filter(reviewer__slug="rita-reviewer").latest()
+    for person in [author.slug, "rita-reviewer"]:
+        assert f"<loc>http://127.0.0.1:8000/people/{person}/</loc>" in sitemap
+    entry = sitemap.split("<loc>http://127.0.0.1:8000/people/rita-reviewer/</loc>")[1]
+    assert entry.split("</url>")[0].strip() == (
+        f"<lastmod>{latest.published_at:%Y-%m-%d}</lastmod>"
+    )
+
+
 def test_sources_page_lists_cited_sources_with_the_uses_citing_them(client, published_site):
     html = client.get("/sources/").content.decode()
     source = published_site["off_label"].evidence.get().sources.get()
@@ -260,12 +343,54 @@ def test_draft_topics_and_a_changed_overview_stay_private(client, published_site
         assert "Secret topic" not in html and "UNREVIEWED OVERVIEW TEXT" not in html
 
 
-def test_a_page_past_its_review_date_says_so(client, published_site):
+def test_the_byline_gives_review_dates_like_nhs_pages(client, published_site):
+    publication = Publication.objects.current().get(slug="fibromyalgia")
+    html = client.get("/uses/fibromyalgia/").content.decode()
+    reviewed = f'<time datetime="{publication.reviewed_on:%Y-%m-%d}">'
+    due = f'<time datetime="{publication.next_review_due:%Y-%m-%d}">'
+    assert f"<dt>Last medically reviewed</dt><dd>{reviewed}" in html
+    assert 'href="/people/rita-reviewer/">Rita Reviewer, RN</a>' in html
+    assert f"<dt>Next review due</dt><dd>{due}" in html
+    assert "<dt>Published</dt>" in html and "<dt>Updated</dt>" in html
+
+
+def test_a_page_past_its_review_date_says_so_once_and_calmly(client, published_site):
     import datetime
 
     Publication.objects.filter(slug="fibromyalgia").update(
         next_review_due=datetime.date(2021, 6, 24)
     )
+    reviewed_on = Publication.objects.current().get(slug="fibromyalgia").reviewed_on
     html = client.get("/uses/fibromyalgia/").content.decode()
-    assert "overdue: this page is waiting for its next medical review" in html
-    assert "overdue" not in client.get("/uses/alcohol-dependence/").content.decode()
+    sentence = (
+        "This page is due for its next medical review. Until then it reflects the article as "
+        f'it was reviewed on <time datetime="{reviewed_on:%Y-%m-%d}">'
+    )
+    assert html.count(sentence) == 1
+    assert html.count("due for its next medical review") == 1
+    assert "overdue" not in html
+    note = re.search(r'<p class="review-due">(.*?)</p>', html, re.S).group(1)
+    assert "<strong" not in note
+    assert "due for its next medical review" not in (
+        client.get("/uses/alcohol-dependence/").content.decode()
+    )
+
+
+def test_without_an_editorial_address_no_page_offers_to_report_an_error(
+    client, published_site, settings
+):
+    settings.EDITORIAL_EMAIL = ""
+    for url in PUBLIC_URLS:
+        html = client.get(url).content.decode()
+        assert "mailto:" not in html and "Report an error" not in html, url
+
+
+def test_the_editorial_address_is_the_report_an_error_link(client, published_site, settings):
+    settings.EDITORIAL_EMAIL = "corrections@naltrexone.example"
+    link = '<a href="mailto:corrections@naltrexone.example">'
+    home = client.get("/").content.decode()
+    assert f"{link}Report an error</a>" in home.split('<footer class="site-footer">')[1]
+    policy = client.get("/editorial-policy/").content.decode()
+    assert '<h2 id="report-an-error">Report an error</h2>' in policy
+    assert f"{link}corrections@naltrexone.example</a>" in policy
+    assert policy.count("Report an error") == 2  # the section and the footer

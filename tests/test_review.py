@@ -236,6 +236,8 @@ def test_a_withdrawn_entry_answers_410_and_leaves_every_list(
     response = client.get("/uses/fibromyalgia/")
     assert response.status_code == 410
     assert "withdrawn" in response.content.decode()
+    assert '<meta name="robots" content="noindex">' in response.content.decode()
+    assert 'rel="canonical"' not in response.content.decode()
     for url in ["/", "/uses/", "/sources/", "/evidence/", "/sitemap.xml", "/feed/"]:
         assert "fibromyalgia" not in client.get(url).content.decode().lower(), url
     assert selectors.entry_state(published).code == ReviewState.WITHDRAWN

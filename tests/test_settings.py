@@ -44,6 +44,12 @@ def test_production_refuses_to_start_without_its_public_address():
     assert "DJANGO_SITE_URL" in result.stderr
 
 
+def test_a_malformed_editorial_address_is_refused():
+    result = run_manage("check", env={"DJANGO_EDITORIAL_EMAIL": "editors at example"})
+    assert result.returncode != 0
+    assert "DJANGO_EDITORIAL_EMAIL" in result.stderr
+
+
 def test_production_settings_pass_the_deployment_checks():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from uses.models import Publication
+from uses.models import Person, Publication
 
 
 class PublicationSitemap(Sitemap):
@@ -18,6 +18,17 @@ class PublicationSitemap(Sitemap):
         return item.content_published_at
 
 
+class PersonSitemap(Sitemap):
+    """The profiles of the people public pages name."""
+
+    def items(self):
+        # A few dozen people at most: one query, where a queryset would also be counted.
+        return list(Person.objects.named_on_public_pages().with_last_change().order_by("slug"))
+
+    def lastmod(self, item):
+        return item.last_change
+
+
 class PageSitemap(Sitemap):
     def items(self):
         return [
@@ -32,4 +43,4 @@ class PageSitemap(Sitemap):
         return reverse(item)
 
 
-SITEMAPS = {"entries": PublicationSitemap, "pages": PageSitemap}
+SITEMAPS = {"entries": PublicationSitemap, "people": PersonSitemap, "pages": PageSitemap}

@@ -1,8 +1,10 @@
 """Public pages. Every view reads current Publications only, never the working copy."""
 
+import re
+
 from django.conf import settings
 from django.contrib.flatpages.models import FlatPage
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -25,6 +27,9 @@ from uses.serializers import publication_columns
 from uses.services import build_publication
 
 PAGE_SIZE = 20
+# A page number as a link writes it. Anything else (" 1", "1.0", other scripts' digits) is a
+# malformed request, not a missing page.
+PAGE_NUMBER = re.compile(r"-?[0-9]+")
 LIST_COLUMNS_ONLY = ("snapshot", "search_text")
 EDITORIAL_POLICY_URL = "/editorial-policy/"
 
@@ -92,14 +97,15 @@ def condition_list(request):
     )
     page_error = ""
     page_number = request.GET.get("page", "1")
-    if (
-        not page_number.isascii()
-        or not page_number.isdecimal()
-        or not (1 <= int(page_number) <= paginator.num_pages)
-    ):
+    if not PAGE_NUMBER.fullmatch(page_number):
         page_error = f"There is no page “{page_number}”: pages run from 1 to {paginator.num_pages}."
         page_number = "1"
-    page = paginator.page(page_number)
+    elif not filterset.is_valid():
+        page_number = "1"  # the filters' errors say what is wrong; there is nothing to page through
+    try:
+        page = paginator.page(page_number)
+    except InvalidPage as error:  # a number, but no such page: what ListView answers
+        raise Http404(f"There is no page {page_number}.") from error
     valid = filterset.is_valid() and not page_error
     return render(
         request,
@@ -182,15 +188,18 @@ def source_list(request):
 
 @require_GET
 def person_detail(request, slug):
-    person = get_object_or_404(Person, slug=slug)
+    """A profile, for people a published page names; nobody else's is public."""
+    person = get_object_or_404(Person.objects.named_on_public_pages(), slug=slug)
     published = Publication.objects.public().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    # Every review in a public page's history, earlier versions included: the page links them.
+    reviews = Publication.objects.of_public_entries().order_by("position", "title", "-published_at")
     return render(
         request,
         "uses/person_detail.html",
         {
             "person": person,
             "authored": list(published.filter(author=person)),
-            "reviewed": list(published.filter(reviewer=person)),
+            "reviewed": list(reviews.filter(reviewer=person).defer(*LIST_COLUMNS_ONLY)),
             "structured_data": jsonld.web_page(
                 settings.SITE_URL,
                 name=person.display_name,

@@ -5,7 +5,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -45,6 +46,40 @@ class Revisioned(models.Model):
         super().save(*args, **kwargs)
 
 
+class PersonQuerySet(models.QuerySet):
+    def named_on_public_pages(self):
+        """The people a public page names, the only ones with a public profile: the authors of
+        current public pages and every reviewer in those pages' review histories."""
+        from .publishing import Publication
+
+        return self.filter(
+            Q(pk__in=Publication.objects.public().values("author"))
+            | Q(pk__in=Publication.objects.of_public_entries().values("reviewer"))
+        )
+
+    def with_last_change(self):
+        """Annotates ``last_change``: the newer of their own last edit (their bio is on their
+        page) and the last publication naming them (its title and date are)."""
+        from .publishing import Publication
+
+        naming = (
+            Publication.objects.of_public_entries()
+            .filter(Q(author=OuterRef("pk")) | Q(reviewer=OuterRef("pk")))
+            .order_by("-published_at")
+            .values("published_at")[:1]
+        )
+        edited = (
+            self.model.history.filter(id=OuterRef("pk"))
+            .order_by("-history_date")
+            .values("history_date")[:1]
+        )
+        published, saved = Subquery(naming), Subquery(edited)
+        # Greatest() of a NULL is NULL on SQLite: rows loaded from fixtures have no history.
+        return self.annotate(
+            last_change=Greatest(Coalesce(published, saved), Coalesce(saved, published))
+        )
+
+
 class Person(Revisioned):
     """An author or medical reviewer. Bios are site-level text: they go live when saved."""
 
@@ -80,6 +115,8 @@ class Person(Revisioned):
         help_text="The login this person uses, so that their reviews carry their public name.",
     )
     history = HistoricalRecords()
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

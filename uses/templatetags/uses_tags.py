@@ -70,3 +70,29 @@ def filled_cells(row: dict, directions: list[dict]) -> list[dict]:
         for cell in row["cells"]
         if cell["uses"]
     ]
+
+
+class CaptureNode(template.Node):
+    def __init__(self, nodelist, name: str):
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context):
+        # The nodelist's output is already escaped; strip() would return a plain str.
+        context[self.name] = mark_safe(self.nodelist.render(context).strip())
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """``{% capture as name %}…{% endcapture %}`` renders its content once into ``name``.
+
+    A block may appear only once in a template, so base.html captures a page's ``title`` and
+    ``description`` blocks to use each twice: in ``<title>`` and description, and in Open Graph.
+    """
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError(f"Use {{% {bits[0]} as name %}}…{{% end{bits[0]} %}}.")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[2])
