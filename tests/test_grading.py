@@ -332,3 +332,23 @@ def test_existing_rows_migrate_to_the_new_vocabulary_with_nothing_lost(published
     migration.restore_certainties(apps, None)
     evidence.refresh_from_db()
     assert evidence.certainty == "insufficient"
+
+
+def test_the_editorial_policy_as_shipped_is_brought_up_to_date(db):
+    from django.apps import apps
+    from django.contrib.flatpages.models import FlatPage
+
+    migration = import_module("uses.migrations.0009_editorial_policy_text")
+    shipped = FlatPage.objects.create(url=migration.URL, title="Policy", content=migration.SHIPPED)
+    migration.update_policy(apps, None)
+    shipped.refresh_from_db()
+    assert shipped.content == migration.TODAY
+    assert "insufficient" not in shipped.content and "localhost" not in shipped.content
+    fixture = json.loads((FIXTURES / "site.json").read_text())
+    assert migration.TODAY in [row["fields"].get("content") for row in fixture]
+
+    edited = "Our own words.\n\n" + migration.OLD_REPORT_SECTION
+    FlatPage.objects.filter(pk=shipped.pk).update(content=edited)
+    migration.update_policy(apps, None)
+    shipped.refresh_from_db()
+    assert shipped.content == "Our own words.\n"
