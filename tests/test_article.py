@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils.html import escape
 
 from uses.models import Condition, Evidence, Publication, Source, Topic
 
@@ -129,6 +130,16 @@ def test_every_mention_is_named_and_quoted_in_the_articles_words(article):
         # and "…" marks where a clause is cut.
         name = source.title.removesuffix("…")
         assert (name in source.note) or (name[0].lower() + name[1:] in source.note), source.key
+
+
+def test_sources_page_shows_each_mention_in_the_articles_words(article, client):
+    html = client.get("/sources/").content.decode()
+    assert "No published use gives a reference yet." in html
+    assert "<cite" not in html
+    for source in Source.objects.all():
+        assert escape(source.note) in html, source.key
+        assert f'id="mention-{source.key}"' in html
+    assert "Bernard Bihari." not in html  # never shown as an author
 
 
 def test_claims_without_a_source_are_marked_citation_needed(article):

@@ -304,6 +304,16 @@ def test_a_mentioned_only_source_with_identifiers_is_a_problem():
     assert "“A trial (talk)” is only mentioned in the article but has URL, PMID" in check["message"]
 
 
+def test_the_diff_shows_a_mention_as_readers_will_see_it():
+    mentioned = source("limited", title="Limited studies", authors="Kept", publisher="Kept")
+    mentioned |= {"mentioned_only": True, "doi": "", "pmid": "", "trial_id": ""}
+    mentioned |= {"note": "Limited studies have found it helps."}
+    diff = diff_snapshots(None, snapshot(sources=[mentioned]))
+    html = render_to_string("admin/uses/_review_diff.html", {"diff": diff})
+    assert "<cite" not in html and "No reference given" in html
+    assert "Limited studies have found it helps." in html
+
+
 def test_dense_text_is_a_reading_level_warning():
     grade = reading_grade(DENSE)
     assert grade > PLAIN_LANGUAGE_GRADE

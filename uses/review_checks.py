@@ -20,7 +20,7 @@ from django.utils.text import Truncator
 from uses.models import choices
 from uses.models.content import citation_problem
 from uses.models.publishing import address_of
-from uses.serializers import upgrade_snapshot
+from uses.serializers import is_reference, upgrade_snapshot
 from uses.validators import validate_doi, validate_pmid, validate_trial_id
 
 PLAIN_LANGUAGE_GRADE = 9
@@ -138,7 +138,11 @@ def _labelled_evidence(item: dict) -> dict:
 def _complete_source(source: dict) -> dict:
     """Every compared key present, so templates can rely on them even for older snapshots."""
     source = dict.fromkeys(SOURCE_FIELDS, "") | {"mentioned_only": False, "year": None} | source
-    return {**source, "kind_label": display("kind", source["kind"])}
+    return {
+        **source,
+        "kind_label": display("kind", source["kind"]),
+        "is_reference": is_reference(source),
+    }
 
 
 def _same_item(old: dict, new: dict, *, by_id: bool) -> bool:

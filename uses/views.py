@@ -11,13 +11,14 @@ from django.views.decorators.http import require_GET
 from uses import jsonld
 from uses.filters import ConditionFilter
 from uses.models import Approval, Kind, Person, Publication, ReviewType
-from uses.presenters import evidence_grid, group_by_category, present
+from uses.presenters import evidence_grid, group_by_category, present, sources_of
 from uses.serializers import publication_columns
 from uses.services import build_publication
 
 PAGE_SIZE = 20
 LIST_COLUMNS_ONLY = ("snapshot", "search_text")
 EDITORIAL_POLICY_URL = "/editorial-policy/"
+SOURCES_PAGE_TITLE = "Sources and mentions"
 
 
 def current_uses():
@@ -146,26 +147,23 @@ def topic_detail(request, slug):
 
 @require_GET
 def source_list(request):
-    """Every source cited by a published use, with the uses citing it."""
-    sources: dict[str, dict] = {}
+    """What the published uses mention and the references behind them, with the uses of each."""
     uses = (
         Publication.objects.public()
         .conditions()
         .in_article_order()
         .only("slug", "title", "snapshot", "kind")
     )
-    for publication in uses:
-        for source in publication.content["sources"]:
-            entry = sources.setdefault(source["key"], {**source, "cited_by": []})
-            entry["cited_by"].append(publication)
-    ordered = sorted(sources.values(), key=lambda source: source["title"].lower())
     return render(
         request,
         "uses/source_list.html",
         {
-            "sources": ordered,
+            **sources_of(uses),
             "structured_data": jsonld.web_page(
-                settings.SITE_URL, name="Sources", path=request.path, page_type="CollectionPage"
+                settings.SITE_URL,
+                name=SOURCES_PAGE_TITLE,
+                path=request.path,
+                page_type="CollectionPage",
             ),
         },
     )
