@@ -300,12 +300,30 @@ def _source_problems(source: dict) -> list[dict]:
     return problems
 
 
+def _becomes_reference(before: dict, after: dict) -> bool:
+    return not is_reference(before) and is_reference(after)
+
+
+def _new_reference_warning(source: dict) -> dict:
+    """Readers will see a citation where they saw a mention: the reviewer vouches for it."""
+    found = [label for key, label in LINKS if source.get(key)]
+    links = " and ".join([", ".join(found[:-1]), found[-1]] if len(found) > 1 else found)
+    message = (
+        f"Source “{source['title'] or source['key']}” was a mention and becomes a reference: "
+        f"check that its {links} {'leads' if len(found) == 1 else 'lead'} to the research the "
+        "article describes"
+    )
+    return {"level": "warning", "message": message, "where": f"Source {source['key']}"}
+
+
 def checklist(snapshot: dict, published: dict | None = None) -> list[dict]:
     """What the reviewer must fix (problems) or weigh (warnings) before approving ``snapshot``.
 
     Problems break the editorial policy: a claim with no source that does not say so, an
     identifier readers cannot look up, or one invented for a source the article only mentions.
-    Reading level is a warning (some medical words have no plain substitute), and it judges only
+    A mention that becomes a reference is a warning: readers will see a citation, so the
+    reviewer checks that its identifiers lead to the research the article describes. Reading
+    level is a warning (some medical words have no plain substitute), and it judges only
     what an editor wrote that changed since ``published``: never the article's verbatim words.
     """
     content = upgrade_snapshot(snapshot)
@@ -317,9 +335,12 @@ def checklist(snapshot: dict, published: dict | None = None) -> list[dict]:
             claim = Truncator(item["claim"]).chars(80)
             message = f"Claim {number} has no source and is not marked “citation needed”: {claim}"
             checks.append(_problem(message, f"Claim {number}"))
+    before = upgrade_snapshot(published or {})
+    published_sources = {source["key"]: source for source in before["sources"]}
     for source in content["sources"]:
         checks += _source_problems(source)
-    before = upgrade_snapshot(published or {})
+        if (was := published_sources.get(source["key"])) and _becomes_reference(was, source):
+            checks.append(_new_reference_warning(source))
     for label in ("Summary", "Body"):
         text = content[label.lower()]
         judged = text_to_judge(text, published=before[label.lower()])
