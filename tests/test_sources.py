@@ -100,6 +100,20 @@ def test_a_reference_without_an_identifier_is_refused_by_validation_with_a_messa
     assert "__all__" not in error.value.message_dict  # said once, by the field, not twice
 
 
+def test_mentions_with_the_same_words_are_told_apart_where_editors_pick_them(client, editor):
+    make_mention(key="limited-studies-pain")
+    make_mention(key="limited-studies-lupus", note="Limited studies have found that it…")
+    client.force_login(editor)
+    response = client.get(
+        "/admin/autocomplete/",
+        {"term": "limited", "app_label": "uses", "model_name": "evidence", "field_name": "sources"},
+    )
+    assert [result["text"] for result in response.json()["results"]] == [
+        "Limited studies (mention: limited-studies-lupus)",
+        "Limited studies (mention: limited-studies-pain)",
+    ]
+
+
 def test_a_mention_needs_no_identifier(db):
     mention = Source(key="k", title="Limited studies", mentioned_only=True, note=ARTICLE_WORDS)
     mention.full_clean()

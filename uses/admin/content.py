@@ -159,7 +159,7 @@ class SourceAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
     resource_classes = [SourceResource]
     form = ConflictCheckingForm
     list_display = ["title", "key", "kind", "year", "mentioned_only", "citations"]
-    ordering = ["title"]
+    ordering = ["title", "key"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind", "mentioned_only", "year"]
     search_fields = ["title", "key", "authors", "publisher", "doi", "pmid", "trial_id"]

@@ -210,7 +210,9 @@ class Source(Revisioned):
         ]
 
     def __str__(self):
-        return self.title
+        # Mentions are named in the article's few words ("Limited studies" twice): the key tells
+        # them apart wherever editors pick one, such as the evidence form's autocomplete.
+        return f"{self.title} (mention: {self.key})" if self.mentioned_only else self.title
 
     def clean(self):
         super().clean()
