@@ -18,6 +18,7 @@ from uses.models import (
     StudyDesign,
     Topic,
 )
+from uses.models.content import SOURCE_IDENTIFIERS
 from uses.services import publish
 
 _numbers = itertools.count(1)
@@ -35,10 +36,15 @@ def make_person(**fields) -> Person:
 
 
 def make_source(**fields) -> Source:
+    """A reference (at an example.org address unless an identifier is given) or, with
+    ``mentioned_only``, a mention, which has no publisher or year unless given."""
     fields.setdefault("key", unique("source"))
     fields.setdefault("title", f"A trial of naltrexone ({fields['key']})")
-    fields.setdefault("publisher", "Journal of Tests")
-    fields.setdefault("year", 2020)
+    if not fields.get("mentioned_only"):
+        fields.setdefault("publisher", "Journal of Tests")
+        fields.setdefault("year", 2020)
+        if not any(fields.get(name) for name in SOURCE_IDENTIFIERS):
+            fields["url"] = f"https://example.org/sources/{fields['key']}"
     return Source.objects.create(**fields)
 
 

@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils.html import escape
 
 from uses.models import Condition, Evidence, Publication, Source, Topic
 
@@ -102,6 +103,48 @@ def test_sources_are_never_invented(article):
     for source in Source.objects.all():
         assert source.mentioned_only
         assert not (source.doi or source.pmid or source.trial_id or source.url)
+        # The article names no author, publisher or year for anything it mentions.
+        assert (source.authors, source.publisher, source.year) == ("", "", None), source.key
+
+
+# Each mention's name: the article's own words for what it mentions (see fixtures/sources.json).
+MENTIONS = {
+    "fda-approval": "FDA-approved naltrexone uses",
+    "limited-studies-pain-disorders": "Limited studies",
+    "stanford-fibromyalgia": "Studies conducted by Stanford University",
+    "short-term-studies-fibromyalgia": "Short-term studies",
+    "limited-studies-chronic-pain": "The studies on its safety and efficacy",
+    "limited-research-depression": "Limited research",
+    "bihari-aids-observations": "Dr. Bernard Bihari observed…",
+    "clinical-tests-autoimmune": "Clinical tests",
+    "case-studies-cancer": "Case studies",
+    "small-randomised-studies-ms": "A few small, randomized studies",
+    "limited-studies-lupus": "Limited studies",
+    "small-studies-crohns": "The studies",
+    "limited-research-ibs": "Limited research",
+    "small-studies-ocd": "Small studies",
+}
+
+
+def test_every_mention_is_named_and_quoted_in_the_articles_words(article):
+    assert dict(Source.objects.values_list("key", "title")) == MENTIONS
+    text = squash(ARTICLE)
+    for source in Source.objects.all():
+        assert squash(source.note) in text, source.key
+        # The name is a run of the quoted sentence's words; only its first letter may be raised,
+        # and "…" marks where a clause is cut.
+        name = source.title.removesuffix("…")
+        assert (name in source.note) or (name[0].lower() + name[1:] in source.note), source.key
+
+
+def test_sources_page_shows_each_mention_in_the_articles_words(article, client):
+    html = client.get("/sources/").content.decode()
+    assert "No published use gives a reference yet." in html
+    assert "<cite" not in html
+    for source in Source.objects.all():
+        assert escape(source.note) in html, source.key
+        assert f'id="mention-{source.key}"' in html
+    assert "Bernard Bihari." not in html  # never shown as an author
 
 
 def test_claims_without_a_source_are_marked_citation_needed(article):

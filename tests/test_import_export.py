@@ -270,6 +270,29 @@ def test_malformed_identifiers_stop_a_source_import(editor_client, row, column, 
     assert not Source.objects.exists()
 
 
+def test_a_reference_without_an_identifier_stops_a_source_import(editor_client):
+    dataset = tablib.Dataset(headers=["key", "title", "doi", "mentioned_only", "note"])
+    dataset.append(["good", "Fine", "10.1000/xyz123", "", ""])
+    dataset.append(["limited", "Limited studies", "", "TRUE", "Limited studies have found…"])
+    dataset.append(["bare", "A study we could not find", "", "", ""])
+    html = upload(editor_client, "source", dataset.csv).content.decode()
+    assert "Row 3" in html and "mentioned_only" in html
+    assert "needs a URL, DOI, PMID or trial id" in html
+    assert "Row 2" not in html
+    assert not Source.objects.exists()
+
+
+def test_unticking_a_mention_by_import_needs_an_identifier(editor_client):
+    factories.make_source(key="limited", title="Limited studies", mentioned_only=True)
+    before = database_state()
+    dataset = tablib.Dataset(headers=["key", "title", "mentioned_only"])
+    dataset.append(["limited", "Limited studies", "FALSE"])
+    html = upload(editor_client, "source", dataset.csv).content.decode()
+    assert "Row 1" in html and "mentioned_only" in html
+    assert "needs a URL, DOI, PMID or trial id" in html
+    assert database_state() == before
+
+
 def test_wrong_encoding_empty_file_wrong_type_and_size_have_clear_messages(
     editor_client, lupus, settings
 ):

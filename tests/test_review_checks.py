@@ -324,6 +324,32 @@ def test_a_mentioned_only_source_with_identifiers_is_a_problem():
     assert "“A trial (talk)” is only mentioned in the article but has URL, PMID" in check["message"]
 
 
+def test_a_mention_that_becomes_a_reference_asks_the_reviewer_to_check_its_identifiers():
+    mentioned = source("stanford", title="Studies conducted by Stanford University")
+    mentioned |= {"mentioned_only": True, "doi": "", "pmid": "", "trial_id": ""}
+    published = snapshot(sources=[mentioned])
+    cited = mentioned | {"mentioned_only": False, "pmid": "31234567"}
+    [check] = checklist(snapshot(sources=[cited]), published)
+    assert check["level"] == "warning"
+    assert check["where"] == "Source stanford"
+    assert check["message"] == (
+        "Source “Studies conducted by Stanford University” was a mention and becomes a "
+        "reference: check that its PMID leads to the research the article describes"
+    )
+    assert checklist(snapshot(sources=[cited]), snapshot(sources=[cited])) == []
+    assert checklist(snapshot(sources=[cited])) == []  # a new reference: nothing was mentioned
+
+
+def test_the_diff_shows_a_mention_as_readers_will_see_it():
+    mentioned = source("limited", title="Limited studies", authors="Kept", publisher="Kept")
+    mentioned |= {"mentioned_only": True, "doi": "", "pmid": "", "trial_id": ""}
+    mentioned |= {"note": "Limited studies have found it helps."}
+    diff = diff_snapshots(None, snapshot(sources=[mentioned]))
+    html = render_to_string("admin/uses/_review_diff.html", {"diff": diff})
+    assert "<cite" not in html and "No reference given" in html
+    assert "Limited studies have found it helps." in html
+
+
 def test_dense_text_is_a_reading_level_warning():
     grade = reading_grade(DENSE)
     assert grade > PLAIN_LANGUAGE_GRADE

@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from uses.models import Kind, Publication
+from uses.serializers import is_reference
 
 CONTEXT = "https://schema.org"
 DRUG = {
@@ -29,6 +30,7 @@ def person(site_url: str, data: dict | None) -> dict | None:
 
 
 def citation(source: dict) -> dict:
+    """A reference (see serializers.is_reference) as a schema.org CreativeWork."""
     work = {"@type": "CreativeWork", "name": source["title"]}
     if source["authors"]:
         work["author"] = source["authors"]
@@ -77,7 +79,10 @@ def medical_web_page(site_url: str, publication: Publication, content: dict) -> 
         "about": about,
     }
     if content["kind"] == Kind.CONDITION:
-        data["citation"] = [citation(source) for source in content["sources"]]
+        # Only references are citations: a mention names no work that could be cited.
+        data["citation"] = [
+            citation(source) for source in content["sources"] if is_reference(source)
+        ] or None
     if content["kind"] == Kind.OVERVIEW:
         data["mainEntity"] = DRUG
     return {key: value for key, value in data.items() if value is not None}

@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from uses import grading
 from uses.models import Category, Certainty, Direction, Kind, Publication, StudyDesign
 from uses.review_checks import paragraphs
+from uses.serializers import is_reference
 from uses.templatetags.uses_tags import render_markdown
 
 
@@ -17,11 +18,18 @@ def label(choices, value: str) -> str:
 
 
 def present(publication: Publication) -> dict:
-    """The snapshot with display labels and, for a use, citations numbered into its source list."""
+    """The snapshot with display labels and, for a use, citations numbered into its source list:
+    references first, then mentions, each group in the order the claims first cite them."""
     content = publication.content
     if content["kind"] != Kind.CONDITION:
         return content
-    numbers = {source["key"]: number for number, source in enumerate(content["sources"], 1)}
+    content["sources"] = sorted(content["sources"], key=lambda source: not is_reference(source))
+    for number, source in enumerate(content["sources"], 1):
+        source["number"] = number
+        source["is_reference"] = is_reference(source)
+    content["references"] = [source for source in content["sources"] if source["is_reference"]]
+    content["mentions"] = [source for source in content["sources"] if not source["is_reference"]]
+    numbers = {source["key"]: source["number"] for source in content["sources"]}
     sources = {source["key"]: source for source in content["sources"]}
     content["category_label"] = label(Category, content["category"])
     content["label"] = grading.label_named(publication.evidence_label)
@@ -43,8 +51,6 @@ def present(publication: Publication) -> dict:
         }
         for number, item in enumerate(content["evidence"], 1)
     ]
-    for number, source in enumerate(content["sources"], 1):
-        source["number"] = number
     content["passage"], content["unplaced_evidence"] = annotated_passage(
         content["body"], content["evidence"]
     )
@@ -79,6 +85,25 @@ def annotated_passage(body: str, evidence: list[dict]) -> tuple[list[dict], list
         found.sort(key=lambda item: item["number"])
         passage.append({"html": mark_safe(rendered), "evidence": found})
     return passage, [item for item in evidence if item["number"] not in placed]
+
+
+def sources_of(publications) -> dict:
+    """The sources of published uses, as "references" and "mentions", each once, by name, with
+    the uses (``uses``) that cite or mention it. A source that is a mention in one use's
+    snapshot and a reference in another's (not all re-approved yet) is listed in both groups."""
+    groups: dict[bool, dict[str, dict]] = {True: {}, False: {}}
+    for publication in publications:
+        for source in publication.content["sources"]:
+            reference = is_reference(source)
+            entry = groups[reference].setdefault(
+                source["key"], {**source, "is_reference": reference, "uses": []}
+            )
+            entry["uses"].append(publication)
+
+    def by_name(entries: dict) -> list[dict]:
+        return sorted(entries.values(), key=lambda source: (source["title"].lower(), source["key"]))
+
+    return {"references": by_name(groups[True]), "mentions": by_name(groups[False])}
 
 
 def group_by_category(publications) -> list[dict]:

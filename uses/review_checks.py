@@ -21,7 +21,7 @@ from uses import grading
 from uses.models import choices
 from uses.models.content import citation_problem
 from uses.models.publishing import address_of
-from uses.serializers import upgrade_snapshot
+from uses.serializers import is_reference, upgrade_snapshot
 from uses.validators import validate_doi, validate_pmid, validate_trial_id
 
 PLAIN_LANGUAGE_GRADE = 9
@@ -139,7 +139,11 @@ def _labelled_evidence(item: dict) -> dict:
 def _complete_source(source: dict) -> dict:
     """Every compared key present, so templates can rely on them even for older snapshots."""
     source = dict.fromkeys(SOURCE_FIELDS, "") | {"mentioned_only": False, "year": None} | source
-    return {**source, "kind_label": display("kind", source["kind"])}
+    return {
+        **source,
+        "kind_label": display("kind", source["kind"]),
+        "is_reference": is_reference(source),
+    }
 
 
 def _same_item(old: dict, new: dict, *, by_id: bool) -> bool:
@@ -297,12 +301,30 @@ def _source_problems(source: dict) -> list[dict]:
     return problems
 
 
+def _becomes_reference(before: dict, after: dict) -> bool:
+    return not is_reference(before) and is_reference(after)
+
+
+def _new_reference_warning(source: dict) -> dict:
+    """Readers will see a citation where they saw a mention: the reviewer vouches for it."""
+    found = [label for key, label in LINKS if source.get(key)]
+    links = " and ".join([", ".join(found[:-1]), found[-1]] if len(found) > 1 else found)
+    message = (
+        f"Source “{source['title'] or source['key']}” was a mention and becomes a reference: "
+        f"check that its {links} {'leads' if len(found) == 1 else 'lead'} to the research the "
+        "article describes"
+    )
+    return {"level": "warning", "message": message, "where": f"Source {source['key']}"}
+
+
 def checklist(snapshot: dict, published: dict | None = None) -> list[dict]:
     """What the reviewer must fix (problems) or weigh (warnings) before approving ``snapshot``.
 
     Problems break the editorial policy: a claim with no source that does not say so, an
     identifier readers cannot look up, or one invented for a source the article only mentions.
-    Reading level is a warning (some medical words have no plain substitute), and it judges only
+    A mention that becomes a reference is a warning: readers will see a citation, so the
+    reviewer checks that its identifiers lead to the research the article describes. Reading
+    level is a warning (some medical words have no plain substitute), and it judges only
     what an editor wrote that changed since ``published``: never the article's verbatim words.
     """
     content = upgrade_snapshot(snapshot)
@@ -321,9 +343,12 @@ def checklist(snapshot: dict, published: dict | None = None) -> list[dict]:
         for overstatement in grading.overstatements(item, around):
             message = f"Claim {number}: {overstatement}. See “How we grade evidence”."
             checks.append({"level": "warning", "message": message, "where": f"Claim {number}"})
+    before = upgrade_snapshot(published or {})
+    published_sources = {source["key"]: source for source in before["sources"]}
     for source in content["sources"]:
         checks += _source_problems(source)
-    before = upgrade_snapshot(published or {})
+        if (was := published_sources.get(source["key"])) and _becomes_reference(was, source):
+            checks.append(_new_reference_warning(source))
     for label in ("Summary", "Body"):
         text = content[label.lower()]
         judged = text_to_judge(text, published=before[label.lower()])

@@ -24,6 +24,7 @@ from uses.models import (
     Topic,
 )
 from uses.models.choices import RENAMED_CERTAINTIES
+from uses.models.content import SOURCE_IDENTIFIERS
 
 SCHEMA_VERSION = 1
 
@@ -54,6 +55,21 @@ EVIDENCE_DEFAULTS = {
     "citation_needed": False,
     "sources": [],
 }
+SOURCE_DEFAULTS = {
+    "key": "",
+    "title": "",
+    "authors": "",
+    "publisher": "",
+    "year": None,
+    "kind": "",
+    "kind_label": "",
+    "url": "",
+    "doi": "",
+    "pmid": "",
+    "trial_id": "",
+    "mentioned_only": False,
+    "note": "",
+}
 
 
 def person_data(person: Person | None) -> dict | None:
@@ -83,6 +99,16 @@ def source_data(source: Source) -> dict:
         "mentioned_only": source.mentioned_only,
         "note": source.note,
     }
+
+
+def is_reference(source: dict) -> bool:
+    """Whether readers are shown ``source`` (a snapshot's) as a citation they can look up.
+
+    Only a source that is not a mention and has a URL, DOI, PMID or trial id is one. Anything
+    else is shown as a mention, including sources approved before a reference needed an
+    identifier: their snapshots stay as reviewed, only how they are shown follows this rule.
+    """
+    return not source.get("mentioned_only") and any(source.get(name) for name in SOURCE_IDENTIFIERS)
 
 
 def condition_queryset():
@@ -169,6 +195,7 @@ def upgrade_snapshot(snapshot: dict) -> dict:
     """Fill in keys that older snapshots lack, without changing what they say."""
     content = {**SNAPSHOT_DEFAULTS, **snapshot}
     content["evidence"] = [_upgrade_evidence(item) for item in content["evidence"]]
+    content["sources"] = [{**SOURCE_DEFAULTS, **source} for source in content["sources"]]
     return content
 
 

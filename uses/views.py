@@ -22,7 +22,7 @@ from uses.models import (
     ReviewType,
     StudyDesign,
 )
-from uses.presenters import evidence_grid, group_by_category, label, present
+from uses.presenters import evidence_grid, group_by_category, label, present, sources_of
 from uses.serializers import publication_columns
 from uses.services import build_publication
 
@@ -32,6 +32,7 @@ PAGE_SIZE = 20
 PAGE_NUMBER = re.compile(r"-?[0-9]+")
 LIST_COLUMNS_ONLY = ("snapshot", "search_text")
 EDITORIAL_POLICY_URL = "/editorial-policy/"
+SOURCES_PAGE_TITLE = "Sources and mentions"
 
 
 def current_uses():
@@ -161,26 +162,23 @@ def topic_detail(request, slug):
 
 @require_GET
 def source_list(request):
-    """Every source cited by a published use, with the uses citing it."""
-    sources: dict[str, dict] = {}
+    """What the published uses mention and the references behind them, with the uses of each."""
     uses = (
         Publication.objects.public()
         .conditions()
         .in_article_order()
         .only("slug", "title", "snapshot", "kind")
     )
-    for publication in uses:
-        for source in publication.content["sources"]:
-            entry = sources.setdefault(source["key"], {**source, "cited_by": []})
-            entry["cited_by"].append(publication)
-    ordered = sorted(sources.values(), key=lambda source: source["title"].lower())
     return render(
         request,
         "uses/source_list.html",
         {
-            "sources": ordered,
+            **sources_of(uses),
             "structured_data": jsonld.web_page(
-                settings.SITE_URL, name="Sources", path=request.path, page_type="CollectionPage"
+                settings.SITE_URL,
+                name=SOURCES_PAGE_TITLE,
+                path=request.path,
+                page_type="CollectionPage",
             ),
         },
     )

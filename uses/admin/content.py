@@ -147,12 +147,19 @@ class TopicAdmin(PublishedOnMixin, WorkingCopyImportExportMixin, ReviewedEntryAd
     ]  # fmt: skip
 
 
+SOURCE_IDENTIFIERS_HELP = (
+    "A reference needs at least one of these, checked to lead to the work; readers then see it "
+    "as a citation once a reviewer approves the uses that cite it. A mention (research the "
+    "article names without a reference) has none: never invent one."
+)
+
+
 @admin.register(Source)
 class SourceAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
     resource_classes = [SourceResource]
     form = ConflictCheckingForm
     list_display = ["title", "key", "kind", "year", "mentioned_only", "citations"]
-    ordering = ["title"]
+    ordering = ["title", "key"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind", "mentioned_only", "year"]
     search_fields = ["title", "key", "authors", "publisher", "doi", "pmid", "trial_id"]
@@ -163,8 +170,14 @@ class SourceAdmin(WorkingCopyImportExportMixin, HistoryAdmin):
             None,
             {"fields": ["key", "title", "authors", "publisher", "year", "kind", "revision_seen"]},
         ),
-        ("Where to find it", {"fields": ["url", "doi", "pmid", "trial_id"]}),
-        ("Provenance", {"fields": ["mentioned_only", "note"]}),
+        (
+            "Where to find it",
+            {
+                "fields": ["url", "doi", "pmid", "trial_id"],
+                "description": SOURCE_IDENTIFIERS_HELP,
+            },
+        ),
+        ("Mention or reference", {"fields": ["mentioned_only", "note"]}),
         ("Where it is cited", {"fields": ["cited_by"]}),
     ]
 

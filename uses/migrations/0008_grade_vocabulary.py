@@ -64,7 +64,7 @@ def restore_certainties(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('uses', '0006_review_visits'),
+        ('uses', '0007_sources_mentions_or_citations'),
     ]
 
     operations = [

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -134,28 +135,59 @@ class Person(Revisioned):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
 
+#: The fields that let a reader find a source. A reference has at least one; a mention has none.
+SOURCE_IDENTIFIERS = ("url", "doi", "pmid", "trial_id")
+REFERENCE_NEEDS_IDENTIFIER_MESSAGE = (
+    "A reference needs a URL, DOI, PMID or trial id that leads to it. If the article only "
+    "mentions this research and gives no reference, tick “mentioned in the article only”."
+)
+MENTION_HAS_NO_IDENTIFIERS_MESSAGE = (
+    "A source only mentioned in the article cannot have a URL or identifiers."
+)
+
+
 class Source(Revisioned):
-    """A citation. A source the article only mentions is recorded as such, with no made-up ids."""
+    """Research the article relies on: a reference readers can look up (it has a URL, DOI, PMID
+    or trial id), or a mention, which the article names without a reference and readers see in
+    the article's own words, never as a citation. Nothing here is invented."""
 
     key = models.SlugField(
         max_length=100,
         unique=True,
         help_text="Stable short key used in imports and exports, e.g. “stanford-fibromyalgia”.",
     )
-    title = models.CharField(max_length=300, validators=[validate_single_line])
+    title = models.CharField(
+        "name or title",
+        max_length=300,
+        validators=[validate_single_line],
+        help_text=(
+            "For a mention: the article's own words for what it mentions, copied as they are "
+            "(only the first letter may be raised), e.g. “Limited studies” or “Studies conducted "
+            "by Stanford University”; cut a clause with “…”, e.g. “Dr. Bernard Bihari observed…”. "
+            "For a reference: the title of the work."
+        ),
+    )
     authors = models.CharField(
         max_length=300,
         blank=True,
         validators=[validate_single_line],
-        help_text="As cited, e.g. “Smith J”.",
+        help_text=(
+            "For a reference, as the work lists them, e.g. “Smith J”. Readers never see authors "
+            "of a mention: leave it empty unless the article names them."
+        ),
     )
     publisher = models.CharField(
         max_length=200,
         blank=True,
         validators=[validate_single_line],
-        help_text="Journal, publisher or institution.",
+        help_text=(
+            "For a reference: the journal, publisher or institution. Readers never see it for a "
+            "mention: leave it empty rather than guess."
+        ),
     )
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For a reference: the year it was published."
+    )
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.STUDY)
     url = models.URLField(max_length=500, blank=True)
     doi = models.CharField(
@@ -179,33 +211,59 @@ class Source(Revisioned):
         "mentioned in the article only",
         default=False,
         help_text=(
-            "Tick when the article only mentions this source without a reference. "
-            "Such sources carry no URL or identifiers: never invent them."
+            "Ticked: the article mentions this research without a reference. Readers see its name "
+            "and the article's sentence, marked “No reference given”, never a citation; it has no "
+            "URL or identifiers (never invent them). Unticked: a reference, which needs a URL, "
+            "DOI, PMID or trial id that you have checked leads to the work. A mention becomes a "
+            "reference for readers only when a reviewer approves the uses that cite it."
         ),
     )
     note = models.TextField(
         blank=True,
         validators=[validate_text],
-        help_text="What the article says about this source, or an editor's note.",
+        help_text=(
+            "For a mention: the article's sentence about it, word for word (readers see it as "
+            "the article's words). For a reference: what the article says about it, or a note."
+        ),
     )
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["title", "key"]
         verbose_name = "source"
         constraints = [
             models.CheckConstraint(
                 condition=Q(mentioned_only=False)
                 | (Q(url="") & Q(doi="") & Q(pmid="") & Q(trial_id="")),
                 name="mentioned_source_has_no_identifiers",
-                violation_error_message=(
-                    "A source only mentioned in the article cannot have a URL or identifiers."
-                ),
+                violation_error_message=MENTION_HAS_NO_IDENTIFIERS_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(mentioned_only=True)
+                | ~(Q(url="") & Q(doi="") & Q(pmid="") & Q(trial_id="")),
+                name="reference_has_an_identifier",
+                violation_error_message=REFERENCE_NEEDS_IDENTIFIER_MESSAGE,
             ),
         ]
 
     def __str__(self):
-        return self.title
+        # Mentions are named in the article's few words ("Limited studies" twice): the key tells
+        # them apart wherever editors pick one, such as the evidence form's autocomplete.
+        return f"{self.title} (mention: {self.key})" if self.mentioned_only else self.title
+
+    def clean(self):
+        super().clean()
+        # Said by the field an editor can act on (the constraint would say it for the whole
+        # form or import row), so the admin and imports name the box or column to fix.
+        if not self.mentioned_only and not self.has_identifier:
+            raise ValidationError(
+                {"mentioned_only": REFERENCE_NEEDS_IDENTIFIER_MESSAGE},
+                code="reference_without_identifier",
+            )
+
+    @property
+    def has_identifier(self) -> bool:
+        return any(getattr(self, name) for name in SOURCE_IDENTIFIERS)
 
     def citing_conditions(self):
         return Condition.objects.citing([self]).order_by("name")
