@@ -22,16 +22,7 @@ def reviewer(db):
 
 @pytest.fixture
 def editorial_policy(db):
-    from django.conf import settings
-    from django.contrib.flatpages.models import FlatPage
-
-    page = FlatPage.objects.create(
-        url="/editorial-policy/",
-        title="Editorial policy",
-        content="## How we review\n\nEvery change is reviewed.",
-    )
-    page.sites.add(settings.SITE_ID)
-    return page
+    return factories.make_editorial_policy()
 
 
 @pytest.fixture

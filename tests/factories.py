@@ -115,3 +115,15 @@ def edit(entry, user, **fields):
     entry._history_user = user
     entry.save()
     return entry
+
+
+def make_editorial_policy(content: str = "## How we review\n\nEvery change is reviewed."):
+    """The editorial policy flat page every footer links to."""
+    from django.conf import settings
+    from django.contrib.flatpages.models import FlatPage
+
+    page = FlatPage.objects.create(
+        url="/editorial-policy/", title="Editorial policy", content=content
+    )
+    page.sites.add(settings.SITE_ID)
+    return page

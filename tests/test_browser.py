@@ -325,8 +325,6 @@ HOME_HEIGHT_LIMITS = {1280: 2000, 390: 3500}  # issue 9: a card per use made 6,1
 def publish_an_article_sized_site():
     """What the article publishes, in number and length, with the widest content we allow:
     every certainty and direction, long titles, a long unbroken address in a source."""
-    from django.conf import settings
-    from django.contrib.flatpages.models import FlatPage
     from django.utils.text import slugify
 
     from uses.models import Certainty, Direction
@@ -362,12 +360,7 @@ def publish_an_article_sized_site():
             condition, sources=[source], certainty=certainty, direction=direction
         )
         publish(entry=condition, reviewer=reviewer)
-    policy = FlatPage.objects.create(
-        url="/editorial-policy/",
-        title="Editorial policy",
-        content="## How we review\n\nEvery change is reviewed.\n\n## Report an error\n\nWrite.",
-    )
-    policy.sites.add(settings.SITE_ID)
+    factories.make_editorial_policy()
     return reviewer
 
 
@@ -385,6 +378,7 @@ def test_every_public_page_fits_a_phone_and_a_desktop_without_scrolling_sideways
         *[use.get_absolute_url() for use in uses[:4]],
         Publication.objects.current().topics().first().get_absolute_url(),
         "/evidence/",
+        "/how-we-grade-evidence/",
         "/sources/",
         reviewer.get_absolute_url(),
         "/editorial-policy/",
