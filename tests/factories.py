@@ -62,7 +62,7 @@ def make_condition(**fields) -> Condition:
 
 
 def make_evidence(condition: Condition, *, sources=(), **fields) -> Evidence:
-    fields.setdefault("claim", f"Studies show a benefit in {condition.name}.")
+    fields.setdefault("claim", f"Small randomized studies show a benefit in {condition.name}.")
     fields.setdefault("design", StudyDesign.RANDOMISED)
     fields.setdefault("certainty", Certainty.LOW)
     fields.setdefault("direction", Direction.BENEFIT)

@@ -55,7 +55,8 @@ PINNED = {
     (16, "However, the studies are so small"): (SM, VL, "unclear"),
     (17, "Because it seems to have anti-inflammatory"): ("none", NA, "benefit"),
     (17, "At the moment, no clinical trials"): (CE, NA, "unclear"),
-    (18, "While studies are not conclusive"): (SM, VL, "benefit"),
+    # The research it names is of irritable bowel syndrome: nothing about ulcerative colitis.
+    (18, "While studies are not conclusive"): ("none", NA, "unclear"),
     (18, "As it falls under the umbrella"): (CE, NA, "unclear"),
     (19, "LDN for Parkinson’s treatment"): ("none", NA, "mixed"),
     (19, "Clinical trials to prove"): ("none", NA, "unclear"),
@@ -69,16 +70,18 @@ PINNED = {
 USE_LABELS = {
     "alcohol-dependence": "FDA-approved", "opioid-addiction": "FDA-approved",
     "pain-disorders": "Limited evidence of benefit", "fibromyalgia": "Limited evidence of benefit",
-    "chronic-pain": "Limited evidence of benefit", "nerve-pain": "No studies mentioned",
-    "rheumatoid-arthritis": "In use, no studies mentioned",
-    "other-forms-of-arthritis": "No studies mentioned", "depression": "May cause harm",
+    "chronic-pain": "Limited evidence of benefit", "nerve-pain": "No study results mentioned",
+    "rheumatoid-arthritis": "In use, no study results mentioned",
+    "other-forms-of-arthritis": "No study results mentioned", "depression": "May cause harm",
     "anxiety": "Mixed reports", "autoimmune-diseases": "Limited evidence of benefit",
     "cancer": "Case reports only", "multiple-sclerosis": "May help (low certainty)",
-    "hashimotos-disease": "No studies mentioned", "lupus": "Limited evidence of benefit",
-    "crohns-disease": "Limited evidence of benefit", "lyme-disease": "In use, no studies mentioned",
-    "ulcerative-colitis": "Limited evidence of benefit", "parkinsons-disease": "Mixed reports",
-    "chronic-fatigue-syndrome": "No studies mentioned",
-    "bipolar-disorder": "In use, no studies mentioned",
+    "hashimotos-disease": "No study results mentioned", "lupus": "Limited evidence of benefit",
+    "crohns-disease": "Limited evidence of benefit",
+    "lyme-disease": "In use, no study results mentioned",
+    "ulcerative-colitis": "In use, no study results mentioned",
+    "parkinsons-disease": "Mixed reports",
+    "chronic-fatigue-syndrome": "No study results mentioned",
+    "bipolar-disorder": "In use, no study results mentioned",
     "ocd": "Limited evidence of benefit",
 }  # fmt: skip
 
@@ -89,10 +92,9 @@ def squash(text: str) -> str:
 
 def paragraph_of(claim: str) -> str:
     """The article's paragraph that contains ``claim``: what the article says around it."""
-    for paragraph in re.split(r"\n\s*\n", ARTICLE):
-        if squash(claim) in squash(paragraph):
-            return squash(paragraph)
-    raise AssertionError(f"not in the article: {claim}")
+    paragraph = grading.paragraph_of(claim, ARTICLE)
+    assert paragraph, f"not in the article: {claim}"
+    return paragraph
 
 
 def pinned(fields: dict) -> tuple[str, str, str]:
@@ -192,8 +194,8 @@ def item(certainty, direction="benefit", design="studies_mentioned"):
         (Approval.OFF_LABEL, [item("very_low", design="clinical_experience")],
          "Doctors’ observations only"),
         (Approval.OFF_LABEL, [item("not_assessed", "unclear", "clinical_experience")],
-         "In use, no studies mentioned"),
-        (Approval.OFF_LABEL, [item("not_assessed", design="none")], "No studies mentioned"),
+         "In use, no study results mentioned"),
+        (Approval.OFF_LABEL, [item("not_assessed", design="none")], "No study results mentioned"),
         (Approval.OFF_LABEL, [item("very_low", "harm")], "May cause harm"),
         (Approval.OFF_LABEL, [item("not_assessed", "mixed", "none")], "Mixed reports"),
         (Approval.OFF_LABEL, [item("moderate", "no_benefit", "randomised")],
@@ -202,21 +204,52 @@ def item(certainty, direction="benefit", design="studies_mentioned"):
     ],
 )  # fmt: skip
 def test_the_label_of_a_use_follows_its_best_evidence(approval, evidence, label):
-    assert use_label(approval=approval, evidence=evidence).text == label
+    if approval == Approval.FDA_APPROVED:
+        assert use_label(approval=approval, evidence=evidence).text == label
+    else:
+        assert grading.label_of(grading.best_evidence(evidence)).text == label
+
+
+def test_a_claim_labelled_more_strongly_than_its_words_never_lifts_its_uses_label():
+    overstated = {"claim": "Doctors still use it.", **item("very_low", "benefit", "randomised")}
+    honest = {
+        "claim": "In a few small, randomized studies it helped.",
+        **item("low", design="randomised"),
+    }
+    label = use_label(approval=Approval.OFF_LABEL, evidence=[overstated])
+    assert label.text == "In use, no study results mentioned"
+    label = use_label(approval=Approval.OFF_LABEL, evidence=[overstated, honest])
+    assert label.text == "May help (low certainty)"
+    around = "They were small studies."
+    studies = {"claim": "Studies found it helps.", **item("low")}
+    body = f"Studies found it helps. {around}"
+    assert (
+        use_label(approval=Approval.OFF_LABEL, evidence=[studies]).text
+        == "May help (low certainty)"
+    )
+    assert use_label(approval=Approval.OFF_LABEL, evidence=[studies], body=body).text == (
+        "Limited evidence of benefit"
+    )
 
 
 def test_only_evidence_of_low_certainty_or_better_looks_like_a_benefit():
     for certainty in Certainty.values:
         for design in StudyDesign.values:
-            label = use_label(
-                approval=Approval.OFF_LABEL, evidence=[item(certainty, "benefit", design)]
-            )
+            label = grading.label_of(item(certainty, "benefit", design))
             strong = certainty in (Certainty.HIGH, Certainty.MODERATE, Certainty.LOW)
             assert (label.tone == "benefit") == strong, (certainty, design, label)
     assert {label.tone for label in grading.USE_LABELS} == {
         "approved", "benefit", "uncertain", "harm", "none"
     }  # fmt: skip
     assert len({label.text for label in grading.USE_LABELS}) == len(grading.USE_LABELS)
+
+
+def test_the_order_of_the_claims_never_decides_a_label():
+    benefit, harm, silent = item("very_low"), item("very_low", "harm"), item("very_low", "unclear")
+    for evidence in ([benefit, harm, silent], [silent, harm, benefit], [harm, silent, benefit]):
+        assert grading.label_of(grading.best_evidence(evidence)).text == "May cause harm"
+    for evidence in ([benefit, silent], [silent, benefit]):
+        assert grading.best_evidence(evidence) is benefit
 
 
 def test_best_evidence_prefers_certainty_then_design():
@@ -324,7 +357,7 @@ def test_existing_rows_migrate_to_the_new_vocabulary_with_nothing_lost(published
     assert {e["certainty"] for e in publication.snapshot["evidence"]} == {"not_assessed"}
     assert publication.fingerprint == fingerprint(publication.snapshot)
     assert publication.certainty == "not_assessed"
-    assert publication.evidence_label == "No studies mentioned"
+    assert publication.evidence_label == "No study results mentioned"
     assert [e["claim"] for e in publication.snapshot["evidence"]] == [
         e["claim"] for e in snapshot["evidence"]
     ]
@@ -352,3 +385,66 @@ def test_the_editorial_policy_as_shipped_is_brought_up_to_date(db):
     migration.update_policy(apps, None)
     shipped.refresh_from_db()
     assert shipped.content == "Our own words.\n"
+
+
+# --- the passage: claims are marked in its text, never in its markup ---------------------------
+
+
+def numbered(*claims):
+    return [{"number": number, "claim": claim} for number, claim in enumerate(claims, 1)]
+
+
+def test_a_claim_is_marked_only_in_text_so_the_markup_stays_whole():
+    from uses.presenters import annotated_passage
+
+    body = "See [Stanford](https://stanford.edu/x), a p. It helps\nacross lines & more.\n\n- b"
+    claims = numbered("stanford.edu", "p", "It helps across lines & more.", "class", "b")
+    passage, unplaced = annotated_passage(body, claims)
+    html = "".join(block["html"] for block in passage)
+    assert 'href="https://stanford.edu/x"' in html  # the address is untouched
+    assert '<mark class="claim" id="claim-2">p</mark>' in html
+    assert '<mark class="claim" id="claim-3">It helps\nacross lines &amp; more.</mark>' in html
+    assert '<li><mark class="claim" id="claim-5">b</mark>' in html
+    assert [item["claim"] for item in unplaced] == ["stanford.edu", "class"]
+    assert [[item["number"] for item in block["evidence"]] for block in passage] == [[2, 3], [5]]
+
+
+def test_a_claim_inside_a_link_is_listed_on_its_own_not_nested():
+    from uses.presenters import annotated_passage
+
+    passage, unplaced = annotated_passage("[It helps.](https://x.org)", numbered("It helps."))
+    assert "<mark" not in passage[0]["html"] and [item["number"] for item in unplaced] == [1]
+
+
+@pytest.mark.parametrize(
+    ("claim", "labels"),
+    [
+        ("Studies found no benefit.", ("studies_mentioned", "very_low", "benefit")),
+        ("It showed no improvement in pain.", ("none", "not_assessed", "benefit")),
+        ("It did not reduce pain.", ("none", "not_assessed", "benefit")),
+        ("Naltrexone is not effective here.", ("none", "not_assessed", "mixed")),
+        ("It is not FDA-approved for this.", ("regulatory", "not_assessed", "unclear")),
+        ("No randomized trials have been done.", ("randomised", "low", "unclear")),
+        ("There is no research on this.", ("studies_mentioned", "low", "unclear")),
+        ("Trials are ongoing to see if it helps.", ("studies_mentioned", "low", "benefit")),
+        ("There have been case studies where patients saw benefits.",
+         ("studies_mentioned", "low", "benefit")),
+    ],
+)  # fmt: skip
+def test_denials_and_pending_studies_never_count_as_evidence(claim, labels):
+    design, certainty, direction = labels
+    item = {"claim": claim, "design": design, "certainty": certainty, "direction": direction}
+    assert overstatements(item)
+
+
+@pytest.mark.parametrize(
+    ("claim", "direction"),
+    [
+        ("Studies found no benefit.", "no_benefit"),
+        ("It did not reduce pain.", "no_benefit"),
+        ("It can make symptoms worse.", "harm"),
+    ],
+)
+def test_an_honest_negative_label_is_not_flagged(claim, direction):
+    item = {"claim": claim, "design": "none", "certainty": "not_assessed", "direction": direction}
+    assert overstatements(item) == []

@@ -225,7 +225,7 @@ def test_evidence_without_ids_is_matched_by_identical_claim():
     assert [entry["claim_html"] for entry in diff["changed"]] == ["Kept."]  # design and so on
     assert [item["claim"] for item in diff["added"]] == ["New."]
     assert [item["claim"] for item in diff["removed"]] == ["Dropped."]
-    assert diff["removed"][0]["design_label"] == "No study mentioned"
+    assert diff["removed"][0]["design_label"] == "No study results mentioned"
 
 
 def test_an_id_match_wins_over_a_claim_match():

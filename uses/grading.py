@@ -5,9 +5,10 @@ article's words into a design, a certainty and a direction, and the plain-words 
 The public page "How we grade evidence" renders these definitions; the article's fixtures are
 tested against the rules; the reviewer's checklist warns when a label says more than its words.
 
-A claim is judged on its own sentence and the paragraph around it ("the studies are so small",
-one sentence later, describes the studies of the sentence before). Rules give the strongest
-labels the words support: an editor may always choose a weaker one, never a stronger one.
+A claim's design and direction are judged on its own sentence; its certainty also on the
+paragraph around it ("the studies are so small", one sentence later, limits the studies of the
+sentence before). Rules give the strongest labels the words support: an editor may always choose
+a weaker one, never a stronger one.
 """
 
 import re
@@ -41,7 +42,7 @@ NOT_ASSESSED_BECAUSE = {
     StudyDesign.CLINICAL_EXPERIENCE: (
         "Doctors using a medicine is a practice, not a result: there is nothing to rate."
     ),
-    StudyDesign.NONE: "The article mentions no study for this, so there is nothing to rate.",
+    StudyDesign.NONE: "The article gives no study result for this, so there is nothing to rate.",
 }
 
 
@@ -54,11 +55,19 @@ def certainty_meaning(*, design: str, certainty: str) -> str:
 
 # Phrases that report that evidence is missing or pending: they never count as evidence.
 _NOT_EVIDENCE = re.compile(
-    r"(?:clinical trials|studies)[^.]*?\bare ongoing"
-    r"|\bno\b[^.]*?\bclinical trials(?: have proven it effective)?"
+    r"(?:clinical trials|trials|studies)[^.]*?\bare ongoing"
+    r"|\bno\b(?:\s+[\w-]+){0,5}?\s+(?:randomi[sz]ed\s+)?(?:clinical\s+)?"
+    r"(?:trials?|studies|study|research|tests)(?: have proven it effective)?"
+    r"|\bnot\s+(?:been\s+)?(?:FDA-approved|approved by the FDA|randomi[sz]ed)"
     r"|\bneeds? to be further tested|\bmore research is needed"
-    r"|\bbeing assessed on its effectiveness|\bto see if it is effective"
-    r"|\bnot approved by the FDA",
+    r"|\bbeing assessed on its effectiveness"
+    r"|\bto see (?:if|whether) it (?:is effective|helps|works)",
+    re.IGNORECASE,
+)
+# A benefit the sentence denies ("no improvement", "did not reduce pain") reports no benefit.
+_DENIED_BENEFIT = re.compile(
+    r"\b(?:no|not|never|cannot|unlikely to|failed to|did not|does not|didn’t|doesn’t)"
+    r"(?:\s+[\w-]+){0,2}?\s+(?:benefit|improv|help|effective|reduc|reliev|eas(?:e|es)\b)\w*",
     re.IGNORECASE,
 )
 
@@ -95,8 +104,9 @@ DESIGN_RULES = [
     ),
     Rule(
         StudyDesign.STUDIES_MENTIONED,
-        "“studies”, “research”, “clinical tests” or “tested”, without saying what kind",
-        _words(r"\b(?:studies|study|research|clinical tests|tested|trials?)\b"),
+        "“studies”, “research”, “clinical tests” or “tested”, or that something “has been "
+        "shown” or “found”, without saying what kind of study",
+        _words(r"\b(?:studies|study|research|clinical tests|tested|trials?|shown|found)\b"),
     ),
     Rule(
         StudyDesign.CLINICAL_EXPERIENCE,
@@ -135,17 +145,19 @@ CERTAINTY_RULES = [
 ]  # fmt: skip
 
 DIRECTION_RULES = [
-    (Direction.BENEFIT, "the sentence says it worked or helps: “positive impact”, “effective”, "
-     "“benefits”, “improve”, “remission”, “slow down”, “reverse”, “ease”, “help”.",
-     _words(r"positive (?:impact|results)|\beffective\b|\bbenefit|\bimprove|\bremission\b"
-            r"|\breverse\b|\bslow\w* down\b|\bhelps?\b|\beases?\b|\breduces?\b|\brelieves?\b"
-            r"|\baddress\w*\b[^.]*\bwell\b"
+    (Direction.BENEFIT, "the sentence says it worked or helps: “positive impact” or “results”, "
+     "“effective”, “benefits”, “improve”, “remission”, “slow down”, “reverse”, “ease”, "
+     "“help”, “reduce”, “relieve”, “promising”, “a more comfortable life”, “address … well”; "
+     "never when the sentence denies it (“no improvement”, “did not reduce”).",
+     _words(r"positive (?:impact|results)|\beffective\b|\bbenefit|\bimprov|\bremission\b"
+            r"|\brevers(?:e|es|ed)\b|\bslow\w* down\b|\bhelp(?:s|ed)?\b|\beas(?:e|es|ed)\b"
+            r"|\breduc(?:e|es|ed)\b|\brelie(?:ve|ves|ved)\b|\baddress\w*\b[^.]*\bwell\b"
             r"|\bcomfortable\b|\bpromising\b")),
-    (Direction.HARM, "the sentence warns of harm: “cause depression”, “amplify” symptoms, or a "
-     "precaution needed to use it “safely”.",
-     _words(r"\bcause depression\b|\bamplify\b|\bsafely\b|\bharm")),
+    (Direction.HARM, "the sentence warns of harm: “cause depression”, “amplify” symptoms, "
+     "“worse”, a “risk”, or a precaution needed to use it “safely”.",
+     _words(r"\bcause depression\b|\bamplify\b|\bsafely\b|\bharm|\bworse|\brisk")),
     (Direction.NO_BENEFIT, "the sentence says it does not work: “does not affect”, “does not "
-     "cure”, “does not eliminate”.",
+     "cure”, “does not eliminate”, “no improvement”, “did not reduce”.",
      _words(r"\bdoes not (?:affect|cure|eliminate)\b|\bnot effective\b|\bno effect\b")),
 ]  # fmt: skip
 MIXED_RULE = (
@@ -195,20 +207,24 @@ def certainty_for(design: str, context: str) -> str:
 def directions_for(sentence: str) -> frozenset[str]:
     """Every direction the claim's own sentence supports ("unclear" always is)."""
     words = evidence_words(sentence)
-    found = {direction for direction, _, pattern in DIRECTION_RULES if pattern.search(words)}
+    denied = _DENIED_BENEFIT.sub(" ", words)
+    found = {direction for direction, _, pattern in DIRECTION_RULES if pattern.search(denied)}
+    if denied != words:
+        found.add(Direction.NO_BENEFIT)
     if Direction.BENEFIT in found and found & {Direction.HARM, Direction.NO_BENEFIT}:
         found.add(Direction.MIXED)
     return frozenset(found | {Direction.UNCLEAR})
 
 
 def overstatements(item: dict, context: str = "") -> list[str]:
-    """How a claim's labels say more than its words (and its paragraph, ``context``) support.
-
-    ``item`` is an evidence item of a snapshot. An empty list means the labels are honest.
+    """How a claim's labels say more than its words support. ``item`` is an evidence item of a
+    snapshot; ``context`` its paragraph, read only for how the article limits the studies ("the
+    studies are so small"). The design and the direction come from the sentence alone. An empty
+    list means the labels are honest.
     """
     text = f"{item['claim']} {context}"
     problems = []
-    best = design_for(text)
+    best = design_for(item["claim"])
     if item["design"] in StudyDesign.values and rank(StudyDesign, item["design"]) < rank(
         StudyDesign, best
     ):
@@ -217,7 +233,9 @@ def overstatements(item: dict, context: str = "") -> list[str]:
             f"which support “{StudyDesign(best).label}”"
         )
     elif item["design"] in StudyDesign.values and item["certainty"] in Certainty.values:
-        allowed = certainty_for(item["design"], text)
+        allowed = max(
+            certainty_for(item["design"], text), certainty_for(best, text), key=_certainty_rank
+        )
         if _certainty_rank(item["certainty"]) < _certainty_rank(allowed):
             problems.append(
                 f"the certainty “{Certainty(item['certainty']).label}” is stronger than "
@@ -235,6 +253,44 @@ def overstatements(item: dict, context: str = "") -> list[str]:
 
 def _certainty_rank(value: str) -> int:
     return rank(Certainty, value)
+
+
+def paragraph_of(claim: str, text: str) -> str:
+    """The paragraph of ``text`` (Markdown or plain) that quotes ``claim``, spacing and emphasis
+    aside; "" when none does."""
+    wanted = _squash(claim)
+    for paragraph in re.split(r"\n\s*\n", text):
+        if wanted and wanted in (flat := _squash(paragraph)):
+            return flat
+    return ""
+
+
+def _squash(text: str) -> str:
+    return " ".join(re.sub(r"[*_`]+", "", text).split())
+
+
+def capped(item: dict, context: str = "") -> dict:
+    """``item`` with each label lowered to what its words support, for deriving a use's label:
+    a claim labelled more strongly than its sentence never lifts the label of its use."""
+    if not overstatements(item, context):
+        return item
+    text = f"{item['claim']} {context}"
+    design = item["design"]
+    words_design = design_for(item["claim"])
+    if design not in StudyDesign.values or rank(StudyDesign, design) < rank(
+        StudyDesign, words_design
+    ):
+        design = words_design
+    certainty = item["certainty"]
+    allowed = max(
+        certainty_for(design, text), certainty_for(words_design, text), key=_certainty_rank
+    )
+    if certainty not in Certainty.values or _certainty_rank(certainty) < _certainty_rank(allowed):
+        certainty = allowed
+    direction = item["direction"]
+    if direction not in directions_for(item["claim"]):
+        direction = Direction.UNCLEAR
+    return {**item, "design": design, "certainty": certainty, "direction": direction}
 
 
 @dataclass(frozen=True)
@@ -259,7 +315,8 @@ HARM = UseLabel("May cause harm", "harm", "The article reports that it could mak
 MIXED = UseLabel(
     "Mixed reports",
     "uncertain",
-    "The article reports that it helps in some ways or some people but not in others.",
+    "The article reports that it helps in some ways or some people, and does not help, or "
+    "makes things worse, in others.",
 )
 SHOWN = UseLabel("Shown to help", "benefit", "Evidence of high certainty reports a benefit.")
 PROBABLY = UseLabel(
@@ -268,23 +325,24 @@ PROBABLY = UseLabel(
 MAY_HELP = UseLabel(
     "May help (low certainty)",
     "benefit",
-    "Trials report a benefit, but the real effect may be quite different.",
+    "Evidence of low certainty reports a benefit: the real effect may be quite different.",
 )
 CASE_REPORTS = UseLabel(
     "Case reports only",
     "uncertain",
-    "Only reports of individual patients describe a benefit; no trial has tested it.",
+    "Only reports of individual patients describe a benefit; the article mentions no trial.",
 )
 OBSERVATIONS = UseLabel(
     "Doctors’ observations only",
     "uncertain",
-    "A doctor noticed an effect in patients; no study has tested it.",
+    "A doctor noticed an effect in patients; the article mentions no study of it.",
 )
 LIMITED = UseLabel(
     "Limited evidence of benefit",
     "uncertain",
-    "The article mentions studies that report a benefit, but calls them limited or small, and "
-    "does not say what kind they were: the real effect is likely to be quite different.",
+    "The article mentions research that reports a benefit, but it does not say what kind, and "
+    "calls it limited, small or short-term, or says more is needed: the real effect is likely "
+    "to be quite different.",
 )
 PROBABLY_NOT = UseLabel(
     "Probably does not help",
@@ -296,14 +354,15 @@ UNCLEAR = UseLabel(
     "Unclear evidence", "uncertain", "Studies are mentioned, but the article reports no result."
 )
 IN_USE = UseLabel(
-    "In use, no studies mentioned",
+    "In use, no study results mentioned",
     "none",
-    "The article says doctors use it for this, but mentions no study of whether it works.",
+    "The article says doctors use it for this, but gives no study result for this use.",
 )
 NO_STUDIES = UseLabel(
-    "No studies mentioned",
+    "No study results mentioned",
     "none",
-    "The article mentions no study for this use, so there is nothing to grade.",
+    "The article gives no study result for this use (at most, that studies are under way), so "
+    "there is nothing to grade.",
 )
 NO_EVIDENCE = UseLabel("No evidence recorded", "none", "No claim about this use is recorded.")
 
@@ -315,20 +374,41 @@ LABELS_BY_TEXT = {label.text: label for label in USE_LABELS}
 
 
 def best_evidence(evidence: list[dict]) -> dict | None:
-    """The most certain evidence item; between equals, the one from the stronger design."""
+    """The most certain evidence item; between equals, the one from the stronger design, and
+    between those the more cautious result (harm, then mixed, then no benefit, then benefit; a
+    sentence that reports no result comes last), so the order of the claims never decides."""
     if not evidence:
         return None
     return min(
         evidence,
-        key=lambda item: (rank(Certainty, item["certainty"]), rank(StudyDesign, item["design"])),
+        key=lambda item: (
+            rank(Certainty, item["certainty"]),
+            rank(StudyDesign, item["design"]),
+            _CAUTION.index(item["direction"]) if item["direction"] in _CAUTION else len(_CAUTION),
+        ),
     )
 
 
-def use_label(*, approval: str, evidence: list[dict]) -> UseLabel:
-    """The public label of a use: its approval, or what its best evidence supports, in words."""
+_CAUTION = [
+    Direction.HARM, Direction.MIXED, Direction.NO_BENEFIT, Direction.BENEFIT, Direction.UNCLEAR
+]  # fmt: skip
+
+
+def use_label(*, approval: str, evidence: list[dict], body: str = "") -> UseLabel:
+    """The public label of a use: its approval, or what its best evidence supports, in words.
+
+    Each claim counts only as strongly as its words (and ``body``, the use's passage, around it)
+    allow, whatever it is labelled: no label of a use is stronger than the article.
+    """
     if approval == Approval.FDA_APPROVED:
         return FDA_APPROVED
-    best = best_evidence(evidence)
+    return label_of(
+        best_evidence([capped(item, paragraph_of(item["claim"], body)) for item in evidence])
+    )
+
+
+def label_of(best: dict | None) -> UseLabel:
+    """The label of an off-label use whose best evidence is ``best`` (None: it has none)."""
     if best is None:
         return NO_EVIDENCE
     design, certainty, direction = best["design"], best["certainty"], best["direction"]

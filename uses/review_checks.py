@@ -336,10 +336,8 @@ def checklist(snapshot: dict, published: dict | None = None) -> list[dict]:
             claim = Truncator(item["claim"]).chars(80)
             message = f"Claim {number} has no source and is not marked “citation needed”: {claim}"
             checks.append(_problem(message, f"Claim {number}"))
-    body = [" ".join(paragraph.split()) for paragraph in paragraphs(content["body"])]
     for number, item in enumerate(content["evidence"], start=1):
-        claim = " ".join(item["claim"].split())
-        around = next((paragraph for paragraph in body if claim in paragraph), "")
+        around = grading.paragraph_of(item["claim"], content["body"])
         for overstatement in grading.overstatements(item, around):
             message = f"Claim {number}: {overstatement}. See “How we grade evidence”."
             checks.append({"level": "warning", "message": message, "where": f"Claim {number}"})

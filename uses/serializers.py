@@ -223,7 +223,9 @@ def publication_columns(snapshot: dict) -> dict:
         "certainty": best["certainty"] if best else "",
         "direction": best["direction"] if best else "",
         "evidence_label": (
-            use_label(approval=content["approval"], evidence=content["evidence"]).text
+            use_label(
+                approval=content["approval"], evidence=content["evidence"], body=content["body"]
+            ).text
             if content["kind"] == Kind.CONDITION
             else ""
         ),

@@ -248,12 +248,17 @@ def grading_page(request):
                 for design, rule in grading.CERTAINTY_RULES
             ],
             "directions": [
-                {"label": label(Direction, direction), "rule": rule}
-                for direction, rule, _ in grading.DIRECTION_RULES
+                {"label": label(Direction, direction), "rule": f"When {rule}"}
+                for direction, rule in [
+                    *((direction, rule) for direction, rule, _ in grading.DIRECTION_RULES),
+                    (Direction.MIXED, grading.MIXED_RULE),
+                ]
             ]
             + [
-                {"label": label(Direction, Direction.MIXED), "rule": grading.MIXED_RULE},
-                {"label": label(Direction, Direction.UNCLEAR), "rule": grading.UNCLEAR_RULE},
+                {
+                    "label": label(Direction, Direction.UNCLEAR),
+                    "rule": grading.UNCLEAR_RULE[0].upper() + grading.UNCLEAR_RULE[1:],
+                }
             ],
             "labels": [
                 {"label": use_label, "uses": uses_by_label.get(use_label.text, [])}

@@ -53,7 +53,14 @@ def relabel_publications(apps, schema_editor):
             {**DEFAULTS, **item, "certainty": RENAMED.get(item.get("certainty"), item.get("certainty"))}
             for item in publication.snapshot.get("evidence", [])
         ]
-        label = use_label(approval=publication.approval, evidence=evidence).text
+        try:  # today's rules, which no claim labelled more strongly than its words can lift
+            label = use_label(
+                approval=publication.approval,
+                evidence=evidence,
+                body=publication.snapshot.get("body") or "",
+            ).text
+        except ValueError:  # a value of a vocabulary later than this migration: keep the label
+            continue
         Publication.objects.filter(pk=publication.pk).update(evidence_label=label)
 
 
@@ -71,32 +78,32 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='evidence',
             name='certainty',
-            field=models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very_low', 'Very low'), ('not_assessed', 'Not assessed')], help_text='GRADE certainty: how sure we can be that the claim is true. “Not assessed” when there is nothing to rate: no study, only doctors’ practice, or an approval. The rules are on the public page “How we grade evidence”.', max_length=20),
+            field=models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very_low', 'Very low'), ('not_assessed', 'Not assessed')], help_text='GRADE certainty: how sure we can be of the effect the claim reports. “Not assessed” when there is nothing to rate: no study, only doctors’ practice, or an approval. The rules are on the public page “How we grade evidence”.', max_length=20),
         ),
         migrations.AlterField(
             model_name='evidence',
             name='design',
-            field=models.CharField(choices=[('regulatory', 'Regulatory approval'), ('systematic_review', 'Systematic review'), ('randomised', 'Randomised trial'), ('observational', 'Non-randomised or observational study'), ('case_reports', 'Case reports'), ('studies_mentioned', 'Studies mentioned, design not stated'), ('clinical_experience', 'Doctors’ observations or practice'), ('none', 'No study mentioned')], help_text='The strongest evidence the article states for the claim. Where it mentions studies without saying what kind, choose “Studies mentioned, design not stated”.', max_length=20, verbose_name='best study design'),
+            field=models.CharField(choices=[('regulatory', 'Regulatory approval'), ('systematic_review', 'Systematic review'), ('randomised', 'Randomised trial'), ('observational', 'Non-randomised or observational study'), ('case_reports', 'Case reports'), ('studies_mentioned', 'Studies mentioned, design not stated'), ('clinical_experience', 'Doctors’ observations or practice'), ('none', 'No study results mentioned')], help_text='The strongest evidence the article states for the claim. Where it mentions studies without saying what kind, choose “Studies mentioned, design not stated”.', max_length=20, verbose_name='best study design'),
         ),
         migrations.AlterField(
             model_name='evidence',
             name='direction',
-            field=models.CharField(choices=[('benefit', 'Reports a benefit'), ('no_benefit', 'Reports no benefit'), ('mixed', 'Mixed: helps in some ways or people, not others'), ('harm', 'Reports possible harm'), ('unclear', 'No result reported')], help_text='What the claim’s own sentence reports, never more.', max_length=20),
+            field=models.CharField(choices=[('benefit', 'Reports a benefit'), ('no_benefit', 'Reports no benefit'), ('mixed', 'Mixed: helps in some ways, not in others or worse'), ('harm', 'Reports possible harm'), ('unclear', 'No result reported')], help_text='What the claim’s own sentence reports, never more.', max_length=20),
         ),
         migrations.AlterField(
             model_name='historicalevidence',
             name='certainty',
-            field=models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very_low', 'Very low'), ('not_assessed', 'Not assessed')], help_text='GRADE certainty: how sure we can be that the claim is true. “Not assessed” when there is nothing to rate: no study, only doctors’ practice, or an approval. The rules are on the public page “How we grade evidence”.', max_length=20),
+            field=models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very_low', 'Very low'), ('not_assessed', 'Not assessed')], help_text='GRADE certainty: how sure we can be of the effect the claim reports. “Not assessed” when there is nothing to rate: no study, only doctors’ practice, or an approval. The rules are on the public page “How we grade evidence”.', max_length=20),
         ),
         migrations.AlterField(
             model_name='historicalevidence',
             name='design',
-            field=models.CharField(choices=[('regulatory', 'Regulatory approval'), ('systematic_review', 'Systematic review'), ('randomised', 'Randomised trial'), ('observational', 'Non-randomised or observational study'), ('case_reports', 'Case reports'), ('studies_mentioned', 'Studies mentioned, design not stated'), ('clinical_experience', 'Doctors’ observations or practice'), ('none', 'No study mentioned')], help_text='The strongest evidence the article states for the claim. Where it mentions studies without saying what kind, choose “Studies mentioned, design not stated”.', max_length=20, verbose_name='best study design'),
+            field=models.CharField(choices=[('regulatory', 'Regulatory approval'), ('systematic_review', 'Systematic review'), ('randomised', 'Randomised trial'), ('observational', 'Non-randomised or observational study'), ('case_reports', 'Case reports'), ('studies_mentioned', 'Studies mentioned, design not stated'), ('clinical_experience', 'Doctors’ observations or practice'), ('none', 'No study results mentioned')], help_text='The strongest evidence the article states for the claim. Where it mentions studies without saying what kind, choose “Studies mentioned, design not stated”.', max_length=20, verbose_name='best study design'),
         ),
         migrations.AlterField(
             model_name='historicalevidence',
             name='direction',
-            field=models.CharField(choices=[('benefit', 'Reports a benefit'), ('no_benefit', 'Reports no benefit'), ('mixed', 'Mixed: helps in some ways or people, not others'), ('harm', 'Reports possible harm'), ('unclear', 'No result reported')], help_text='What the claim’s own sentence reports, never more.', max_length=20),
+            field=models.CharField(choices=[('benefit', 'Reports a benefit'), ('no_benefit', 'Reports no benefit'), ('mixed', 'Mixed: helps in some ways, not in others or worse'), ('harm', 'Reports possible harm'), ('unclear', 'No result reported')], help_text='What the claim’s own sentence reports, never more.', max_length=20),
         ),
         migrations.AlterField(
             model_name='publication',
@@ -106,7 +113,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='publication',
             name='direction',
-            field=models.CharField(blank=True, choices=[('benefit', 'Reports a benefit'), ('no_benefit', 'Reports no benefit'), ('mixed', 'Mixed: helps in some ways or people, not others'), ('harm', 'Reports possible harm'), ('unclear', 'No result reported')], max_length=20),
+            field=models.CharField(blank=True, choices=[('benefit', 'Reports a benefit'), ('no_benefit', 'Reports no benefit'), ('mixed', 'Mixed: helps in some ways, not in others or worse'), ('harm', 'Reports possible harm'), ('unclear', 'No result reported')], max_length=20),
         ),
         migrations.RunPython(rename_certainties, restore_certainties),
         migrations.RunPython(rename_in_snapshots, restore_in_snapshots),

@@ -39,7 +39,7 @@ class StudyDesign(models.TextChoices):
     CASE_REPORTS = "case_reports", "Case reports"
     STUDIES_MENTIONED = "studies_mentioned", "Studies mentioned, design not stated"
     CLINICAL_EXPERIENCE = "clinical_experience", "Doctors’ observations or practice"
-    NONE = "none", "No study mentioned"
+    NONE = "none", "No study results mentioned"
 
 
 class Certainty(models.TextChoices):
@@ -58,7 +58,7 @@ class Direction(models.TextChoices):
 
     BENEFIT = "benefit", "Reports a benefit"
     NO_BENEFIT = "no_benefit", "Reports no benefit"
-    MIXED = "mixed", "Mixed: helps in some ways or people, not others"
+    MIXED = "mixed", "Mixed: helps in some ways, not in others or worse"
     HARM = "harm", "Reports possible harm"
     UNCLEAR = "unclear", "No result reported"
 

@@ -357,7 +357,8 @@ class Condition(ReviewedEntry):
 
 
 CITATION_REQUIRED_MESSAGE = (
-    "Choose at least one source, or tick “citation needed” so that readers see it is unsourced."
+    "Choose at least one source, or tick “citation needed” so that readers see that the article "
+    "gives no reference for it."
 )
 
 
@@ -411,9 +412,9 @@ class Evidence(Revisioned):
         max_length=20,
         choices=Certainty.choices,
         help_text=(
-            "GRADE certainty: how sure we can be that the claim is true. “Not assessed” when "
-            "there is nothing to rate: no study, only doctors’ practice, or an approval. "
-            "The rules are on the public page “How we grade evidence”."
+            "GRADE certainty: how sure we can be of the effect the claim reports. "
+            "“Not assessed” when there is nothing to rate: no study, only doctors’ practice, "
+            "or an approval. The rules are on the public page “How we grade evidence”."
         ),
     )
     direction = models.CharField(
