@@ -448,3 +448,28 @@ def test_denials_and_pending_studies_never_count_as_evidence(claim, labels):
 def test_an_honest_negative_label_is_not_flagged(claim, direction):
     item = {"claim": claim, "design": "none", "certainty": "not_assessed", "direction": direction}
     assert overstatements(item) == []
+
+
+def test_a_link_to_the_old_certainty_filter_moves_to_its_new_name(client, db):
+    response = client.get("/uses/?certainty=insufficient&category=pain")
+    assert response.status_code == 301
+    assert response["Location"] == "/uses/?certainty=not_assessed&category=pain"
+
+
+PROPER_NAMES = {
+    "crohns-disease": "Crohn’s disease", "hashimotos-disease": "Hashimoto’s disease",
+    "parkinsons-disease": "Parkinson’s disease", "lyme-disease": "Lyme disease",
+    "ocd": "Obsessive-compulsive disorder (OCD)",
+}  # fmt: skip
+
+
+def test_proper_names_keep_their_case_wherever_a_page_names_them(article, client):
+    paths = ("/", "/evidence/", "/how-we-grade-evidence/")
+    pages = {path: client.get(path).content.decode() for path in paths}
+    pages["/uses/"] = "".join(client.get(f"/uses/?page={page}").content.decode() for page in (1, 2))
+    for slug, name in PROPER_NAMES.items():
+        html = client.get(f"/uses/{slug}/").content.decode()
+        assert f"<h1>{name}</h1>" in html
+        assert f"<title>{name} ·" in html and f'content="{name}' in html  # og:title
+        for path, page in pages.items():
+            assert f">{name}</a>" in page, (path, name)

@@ -308,8 +308,10 @@ def test_evidence_map_places_uses_in_words(client, published_site):
     # Only directions that name a use are listed; an empty level says so in words.
     assert "<dt>Reports possible harm" not in level
     assert "No use has its best evidence at this level." in html
-    assert 'Alcohol dependence</a> <span class="map-approved">(FDA-approved)</span>' in level
-    assert 'Fibromyalgia</a> <span class="map-approved">' not in level
+    # Approved uses are their own group, never graded alongside uses with no study results.
+    approved = html.split('id="fda-approved"')[1].split('class="map-level"')[0]
+    assert "Alcohol dependence" in approved and "Fibromyalgia" not in approved
+    assert "Alcohol dependence" not in level
 
 
 def test_sitemap_robots_and_feed(client, published_site):

@@ -402,9 +402,12 @@ def use_label(*, approval: str, evidence: list[dict], body: str = "") -> UseLabe
     """
     if approval == Approval.FDA_APPROVED:
         return FDA_APPROVED
-    return label_of(
-        best_evidence([capped(item, paragraph_of(item["claim"], body)) for item in evidence])
-    )
+    return label_of(honest_best(evidence, body))
+
+
+def honest_best(evidence: list[dict], body: str = "") -> dict | None:
+    """The best evidence once each claim is capped at what its words (in ``body``) support."""
+    return best_evidence([capped(item, paragraph_of(item["claim"], body)) for item in evidence])
 
 
 def label_of(best: dict | None) -> UseLabel:

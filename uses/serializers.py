@@ -10,7 +10,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 
-from uses.grading import best_evidence, use_label
+from uses.grading import honest_best, use_label
 from uses.models import (
     Certainty,
     Condition,
@@ -209,7 +209,7 @@ def _upgrade_evidence(item: dict) -> dict:
 def publication_columns(snapshot: dict) -> dict:
     """The indexed columns of a publication, extracted once from its snapshot."""
     content = upgrade_snapshot(snapshot)
-    best = best_evidence(content["evidence"])
+    best = honest_best(content["evidence"], content["body"])
     search_parts = [content["title"], content["summary"], content["body"]]
     search_parts += [item["claim"] for item in content["evidence"]]
     return {

@@ -22,6 +22,7 @@ from uses.models import (
     ReviewType,
     StudyDesign,
 )
+from uses.models.choices import RENAMED_CERTAINTIES
 from uses.presenters import evidence_grid, group_by_category, label, present, sources_of
 from uses.serializers import publication_columns
 from uses.services import build_publication
@@ -92,6 +93,10 @@ def home(request):
 
 @require_GET
 def condition_list(request):
+    if (certainty := request.GET.get("certainty")) in RENAMED_CERTAINTIES:
+        params = request.GET.copy()  # a link from before "insufficient" became "not assessed"
+        params["certainty"] = RENAMED_CERTAINTIES[certainty]
+        return redirect(f"{request.path}?{params.urlencode()}", permanent=True)
     filterset = ConditionFilter(request.GET, queryset=current_uses())
     paginator = Paginator(
         filterset.qs if filterset.is_valid() else current_uses().none(), PAGE_SIZE
@@ -211,12 +216,13 @@ def person_detail(request, slug):
 @require_GET
 def evidence_map(request):
     uses = list(current_uses())
+    approved = [use for use in uses if use.approval == Approval.FDA_APPROVED]
     return render(
         request,
         "uses/evidence_map.html",
         {
-            "grid": evidence_grid(uses),
-            "approved": [use for use in uses if use.approval == Approval.FDA_APPROVED],
+            "grid": evidence_grid([use for use in uses if use not in approved]),
+            "approved": approved,
             "structured_data": jsonld.collection_page(
                 settings.SITE_URL, name="Evidence at a glance", path=request.path, items=uses
             ),
