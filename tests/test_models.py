@@ -114,7 +114,7 @@ def test_every_model_has_a_readable_name(reviewer):
     evidence = condition.evidence.get()
     assert str(condition) == "Lupus"
     assert str(reviewer) == "Rita Reviewer, RN"
-    assert str(evidence).startswith("Studies show")
+    assert str(evidence).startswith("Small randomized studies show")
     assert str(evidence.sources.get()).startswith("A trial of naltrexone")
     assert str(publication).startswith("Lupus (")
     assert str(factories.make_topic(title="Timing")) == "Timing"

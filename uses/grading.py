@@ -14,7 +14,7 @@ a weaker one, never a stronger one.
 import re
 from dataclasses import dataclass
 
-from uses.models.choices import Approval, Certainty, Direction, StudyDesign, rank
+from uses.models.choices import Approval, Certainty, Direction, StudyDesign, label, rank
 
 SCHEME = "GRADE"
 SCHEME_AUTHORS = "the GRADE Working Group"
@@ -216,37 +216,48 @@ def directions_for(sentence: str) -> frozenset[str]:
     return frozenset(found | {Direction.UNCLEAR})
 
 
-def overstatements(item: dict, context: str = "") -> list[str]:
-    """How a claim's labels say more than its words support. ``item`` is an evidence item of a
-    snapshot; ``context`` its paragraph, read only for how the article limits the studies ("the
-    studies are so small"). The design and the direction come from the sentence alone. An empty
-    list means the labels are honest.
+def supported(item: dict, context: str = "") -> dict:
+    """``item`` with each label lowered, where it must be, to what its words support.
+
+    ``item`` is an evidence item of a snapshot; ``context`` its paragraph, read only for how the
+    article limits the studies ("the studies are so small"). The design and the direction come
+    from the sentence alone. A weaker design than the words state is kept, but never raises the
+    certainty the words allow.
     """
     text = f"{item['claim']} {context}"
+    stated = design_for(item["claim"])
+    design = item["design"]
+    if design not in StudyDesign.values or rank(StudyDesign, design) < rank(StudyDesign, stated):
+        design = stated
+    allowed = max(certainty_for(design, text), certainty_for(stated, text), key=_certainty_rank)
+    certainty = item["certainty"]
+    if certainty not in Certainty.values or _certainty_rank(certainty) < _certainty_rank(allowed):
+        certainty = allowed
+    direction = item["direction"]
+    if direction not in directions_for(item["claim"]):
+        direction = Direction.UNCLEAR
+    return {**item, "design": design, "certainty": certainty, "direction": direction}
+
+
+def overstatements(item: dict, context: str = "") -> list[str]:
+    """How a claim's labels say more than its words support (see ``supported``); an empty list
+    means the labels are honest."""
+    honest = supported(item, context)
     problems = []
-    best = design_for(item["claim"])
-    if item["design"] in StudyDesign.values and rank(StudyDesign, item["design"]) < rank(
-        StudyDesign, best
-    ):
+    if honest["design"] != item["design"]:
         problems.append(
-            f"the design “{StudyDesign(item['design']).label}” is stronger than the words, "
-            f"which support “{StudyDesign(best).label}”"
+            f"the design “{label(StudyDesign, item['design'])}” is stronger than the words, "
+            f"which support “{StudyDesign(honest['design']).label}”"
         )
-    elif item["design"] in StudyDesign.values and item["certainty"] in Certainty.values:
-        allowed = max(
-            certainty_for(item["design"], text), certainty_for(best, text), key=_certainty_rank
-        )
-        if _certainty_rank(item["certainty"]) < _certainty_rank(allowed):
-            problems.append(
-                f"the certainty “{Certainty(item['certainty']).label}” is stronger than "
-                f"GRADE allows for “{StudyDesign(item['design']).label}” as the article "
-                f"describes it (“{Certainty(allowed).label}”)"
-            )
-    if item["direction"] not in directions_for(item["claim"]):
+    elif honest["certainty"] != item["certainty"]:
         problems.append(
-            f"the sentence does not report “{Direction(item['direction']).label.lower()}”"
-            if item["direction"] in Direction.values
-            else f"the direction “{item['direction']}” is not in the vocabulary"
+            f"the certainty “{label(Certainty, item['certainty'])}” is stronger than "
+            f"GRADE allows for “{StudyDesign(item['design']).label}” as the article "
+            f"describes it (“{Certainty(honest['certainty']).label}”)"
+        )
+    if honest["direction"] != item["direction"]:
+        problems.append(
+            f"the sentence does not report “{label(Direction, item['direction']).lower()}”"
         )
     return problems
 
@@ -267,30 +278,6 @@ def paragraph_of(claim: str, text: str) -> str:
 
 def _squash(text: str) -> str:
     return " ".join(re.sub(r"[*_`]+", "", text).split())
-
-
-def capped(item: dict, context: str = "") -> dict:
-    """``item`` with each label lowered to what its words support, for deriving a use's label:
-    a claim labelled more strongly than its sentence never lifts the label of its use."""
-    if not overstatements(item, context):
-        return item
-    text = f"{item['claim']} {context}"
-    design = item["design"]
-    words_design = design_for(item["claim"])
-    if design not in StudyDesign.values or rank(StudyDesign, design) < rank(
-        StudyDesign, words_design
-    ):
-        design = words_design
-    certainty = item["certainty"]
-    allowed = max(
-        certainty_for(design, text), certainty_for(words_design, text), key=_certainty_rank
-    )
-    if certainty not in Certainty.values or _certainty_rank(certainty) < _certainty_rank(allowed):
-        certainty = allowed
-    direction = item["direction"]
-    if direction not in directions_for(item["claim"]):
-        direction = Direction.UNCLEAR
-    return {**item, "design": design, "certainty": certainty, "direction": direction}
 
 
 @dataclass(frozen=True)
@@ -407,7 +394,7 @@ def use_label(*, approval: str, evidence: list[dict], body: str = "") -> UseLabe
 
 def honest_best(evidence: list[dict], body: str = "") -> dict | None:
     """The best evidence once each claim is capped at what its words (in ``body``) support."""
-    return best_evidence([capped(item, paragraph_of(item["claim"], body)) for item in evidence])
+    return best_evidence([supported(item, paragraph_of(item["claim"], body)) for item in evidence])
 
 
 def label_of(best: dict | None) -> UseLabel:

@@ -9,13 +9,9 @@ from django.utils.safestring import mark_safe
 
 from uses import grading
 from uses.models import Approval, Category, Certainty, Direction, Kind, Publication, StudyDesign
+from uses.models.choices import label
 from uses.serializers import is_reference
 from uses.templatetags.uses_tags import render_markdown
-
-
-def label(choices, value: str) -> str:
-    """The human label of a stored value; unknown values from older snapshots show as they are."""
-    return dict(choices.choices).get(value, value.replace("_", " ").capitalize())
 
 
 def present(publication: Publication) -> dict:

@@ -78,6 +78,11 @@ class SourceKind(models.TextChoices):
 RENAMED_CERTAINTIES = {"insufficient": Certainty.NOT_ASSESSED}
 
 
+def label(choices: type[models.TextChoices], value: str) -> str:
+    """The human label of a stored value; unknown values from older snapshots show as they are."""
+    return dict(choices.choices).get(value, value.replace("_", " ").capitalize())
+
+
 def rank(choices: type[models.TextChoices], value: str) -> int:
     """Position of ``value`` in ``choices``: 0 is the strongest design or certainty."""
     return choices.values.index(value)
