@@ -190,6 +190,7 @@ def test_drafts_never_reach_lists_sitemap_feed_or_sources(client, published_site
         "/evidence/",
         "/how-we-grade-evidence/",
         "/sitemap.xml",
+        "/sitemap-entries.xml",
         "/feed/",
     ]:
         html = client.get(url).content.decode()
@@ -265,7 +266,7 @@ def test_people_named_on_no_published_page_have_no_public_page(client, published
     )
     assert client.get("/people/staff-only/").status_code == 404
     assert client.get("/people/drafter/").status_code == 404
-    sitemap = client.get("/sitemap.xml").content.decode()
+    sitemap = client.get("/sitemap-people.xml").content.decode()
     assert "/people/staff-only/" not in sitemap and "/people/drafter/" not in sitemap
     # Once a reviewer approves a page they wrote, they are named on it and get their page.
     factories.make_published_condition(name="Lupus", slug="lupus", author=staff)
@@ -282,7 +283,7 @@ def test_a_reviewer_named_in_a_review_history_keeps_their_page(client, published
 
 
 def test_people_pages_are_in_the_sitemap_with_their_last_change(client, published_site):
-    sitemap = client.get("/sitemap.xml").content.decode()
+    sitemap = client.get("/sitemap-people.xml").content.decode()
     author = published_site["off_label"].author
     latest = Publication.objects.current().filter(reviewer__slug="rita-reviewer").latest()
     for person in [author.slug, "rita-reviewer"]:
@@ -315,7 +316,11 @@ def test_evidence_map_places_uses_in_words(client, published_site):
 
 
 def test_sitemap_robots_and_feed(client, published_site):
-    sitemap = client.get("/sitemap.xml").content.decode()
+    index = client.get("/sitemap.xml").content.decode()
+    assert "<sitemapindex" in index
+    for section in ["entries", "people", "pages"]:
+        assert f"<loc>http://127.0.0.1:8000/sitemap-{section}.xml</loc>" in index
+    sitemap = client.get("/sitemap-entries.xml").content.decode()
     assert "http://127.0.0.1:8000/uses/fibromyalgia/" in sitemap
     assert "http://127.0.0.1:8000/topics/mechanism-of-action/" in sitemap
     robots = client.get("/robots.txt")
@@ -340,7 +345,7 @@ def test_draft_topics_and_a_changed_overview_stay_private(client, published_site
     overview.body = "UNREVIEWED OVERVIEW TEXT"
     overview.save()
     assert client.get("/topics/secret-topic/").status_code == 404
-    for url in ["/", "/sitemap.xml", "/feed/"]:
+    for url in ["/", "/sitemap.xml", "/sitemap-entries.xml", "/feed/"]:
         html = client.get(url).content.decode()
         assert "Secret topic" not in html and "UNREVIEWED OVERVIEW TEXT" not in html
 

@@ -238,7 +238,7 @@ def test_a_withdrawn_entry_answers_410_and_leaves_every_list(
     assert "withdrawn" in response.content.decode()
     assert '<meta name="robots" content="noindex">' in response.content.decode()
     assert 'rel="canonical"' not in response.content.decode()
-    for url in ["/", "/uses/", "/sources/", "/evidence/", "/sitemap.xml", "/feed/"]:
+    for url in ["/", "/uses/", "/sources/", "/evidence/", "/sitemap-entries.xml", "/feed/"]:
         assert "fibromyalgia" not in client.get(url).content.decode().lower(), url
     assert selectors.entry_state(published).code == ReviewState.WITHDRAWN
     assert published.publications.count() == 2

@@ -242,8 +242,11 @@ def test_sources_page_says_what_it_lists_and_separates_mentions(client, use_with
     assert "<table" not in html
     references = section(html, "references")
     mentions = section(html, "mentions")
-    assert '<h2 id="references">References</h2>' in references
-    assert '<h2 id="mentions">Mentioned in the article, no reference given</h2>' in mentions
+    assert '<h2 id="references">References <span class="count">(1)</span></h2>' in references
+    assert (
+        '<h2 id="mentions">Mentioned in the article, no reference given '
+        '<span class="count">(1)</span></h2>'
+    ) in mentions
 
     assert "<cite>A randomised trial</cite>" in references
     assert 'href="/uses/fibromyalgia/"' in item(references, "reference-z-reference")

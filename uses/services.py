@@ -5,8 +5,14 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from uses.models import Condition, Person, Publication, ReviewType, Topic
-from uses.serializers import SCHEMA_VERSION, publication_columns, serialize
+from uses.models import Condition, Person, Publication, PublishedSource, ReviewType, Topic
+from uses.serializers import (
+    SCHEMA_VERSION,
+    is_reference,
+    publication_columns,
+    serialize,
+    upgrade_snapshot,
+)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -83,6 +89,23 @@ def build_publication(
     )
 
 
+def published_sources(publication: Publication) -> list[PublishedSource]:
+    """The rows that list what ``publication`` (saved) cites, unsaved: one per source of its
+    snapshot, shown as a reference or a mention by the same rule as its page."""
+    return [
+        PublishedSource(
+            publication=publication,
+            key=source["key"],
+            title=source["title"],
+            sort_title=source["title"].lower(),
+            is_reference=is_reference(source),
+            position=position,
+            data=source,
+        )
+        for position, source in enumerate(upgrade_snapshot(publication.snapshot)["sources"])
+    ]
+
+
 @transaction.atomic
 def publish(
     *,
@@ -123,4 +146,5 @@ def publish(
     )
     history.filter(is_current=True).update(is_current=False)
     publication.save(force_insert=True)
+    PublishedSource.objects.bulk_create(published_sources(publication))
     return publication

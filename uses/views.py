@@ -10,10 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
-from uses import grading, jsonld
+from uses import catalogue, grading, jsonld
 from uses.filters import ConditionFilter
 from uses.models import (
-    Approval,
     Certainty,
     Direction,
     Kind,
@@ -23,11 +22,13 @@ from uses.models import (
     StudyDesign,
 )
 from uses.models.choices import RENAMED_CERTAINTIES
-from uses.presenters import evidence_grid, group_by_category, label, present, sources_of
+from uses.presenters import label, present
 from uses.serializers import publication_columns
 from uses.services import build_publication
 
 PAGE_SIZE = 20
+SOURCES_PAGE_SIZE = 50
+PEOPLE_PAGE_SIZE = 50
 # A page number as a link writes it. Anything else (" 1", "1.0", other scripts' digits) is a
 # malformed request, not a missing page.
 PAGE_NUMBER = re.compile(r"-?[0-9]+")
@@ -74,11 +75,25 @@ def entry_page(request, publication: Publication, template: str, **context):
 
 
 def overview_context() -> dict:
-    """The lists of uses that the overview shows under the article's introduction."""
-    uses = list(current_uses())
-    approved = [use for use in uses if use.approval == Approval.FDA_APPROVED]
-    off_label = [use for use in uses if use.approval != Approval.FDA_APPROVED]
-    return {"approved": approved, "off_label_groups": group_by_category(off_label)}
+    """The index of uses that the overview shows: approved uses and categories with counts."""
+    return catalogue.use_index(current_uses())
+
+
+def requested_page(paginator: Paginator, number: str, *, first_only: bool = False):
+    """The page ``number`` (as the query string gives it) of ``paginator``, and what is wrong
+    with a malformed number: ``(page, error)``. A malformed number shows page 1 with the error
+    (the view answers 400); a number with no such page is 404, as ListView answers.
+    ``first_only``: the request is invalid otherwise, so there is nothing to page through."""
+    error = ""
+    if not PAGE_NUMBER.fullmatch(number):
+        error = f"There is no page “{number}”: pages run from 1 to {paginator.num_pages}."
+        number = "1"
+    elif first_only:
+        number = "1"
+    try:
+        return paginator.page(number), error
+    except InvalidPage as exc:
+        raise Http404(f"There is no page {number}.") from exc
 
 
 @require_GET
@@ -101,17 +116,10 @@ def condition_list(request):
     paginator = Paginator(
         filterset.qs if filterset.is_valid() else current_uses().none(), PAGE_SIZE
     )
-    page_error = ""
-    page_number = request.GET.get("page", "1")
-    if not PAGE_NUMBER.fullmatch(page_number):
-        page_error = f"There is no page “{page_number}”: pages run from 1 to {paginator.num_pages}."
-        page_number = "1"
-    elif not filterset.is_valid():
-        page_number = "1"  # the filters' errors say what is wrong; there is nothing to page through
-    try:
-        page = paginator.page(page_number)
-    except InvalidPage as error:  # a number, but no such page: what ListView answers
-        raise Http404(f"There is no page {page_number}.") from error
+    # When the filters are invalid, their errors say what is wrong: page 1, nothing to page.
+    page, page_error = requested_page(
+        paginator, request.GET.get("page", "1"), first_only=not filterset.is_valid()
+    )
     valid = filterset.is_valid() and not page_error
     return render(
         request,
@@ -167,18 +175,22 @@ def topic_detail(request, slug):
 
 @require_GET
 def source_list(request):
-    """What the published uses mention and the references behind them, with the uses of each."""
-    uses = (
-        Publication.objects.public()
-        .conditions()
-        .in_article_order()
-        .only("slug", "title", "snapshot", "kind")
-    )
+    """What the published uses mention and the references behind them, with the uses of each:
+    read from the rows each publication wrote of what it cites, a page at a time."""
+    uses = Publication.objects.public().conditions()
+    paginator = Paginator(catalogue.cited_sources(uses), SOURCES_PAGE_SIZE)
+    page, page_error = requested_page(paginator, request.GET.get("page", "1"))
+    counts = catalogue.source_counts(uses)
     return render(
         request,
         "uses/source_list.html",
         {
-            **sources_of(uses),
+            **catalogue.sources_page(uses, page),
+            "page_obj": page,
+            "page_error": page_error,
+            "query_string": "",
+            "reference_count": counts[True],
+            "mention_count": counts[False],
             "structured_data": jsonld.web_page(
                 settings.SITE_URL,
                 name=SOURCES_PAGE_TITLE,
@@ -186,6 +198,7 @@ def source_list(request):
                 page_type="CollectionPage",
             ),
         },
+        status=400 if page_error else 200,
     )
 
 
@@ -195,14 +208,25 @@ def person_detail(request, slug):
     person = get_object_or_404(Person.objects.named_on_public_pages(), slug=slug)
     published = Publication.objects.public().in_article_order().defer(*LIST_COLUMNS_ONLY)
     # Every review in a public page's history, earlier versions included: the page links them.
-    reviews = Publication.objects.of_public_entries().order_by("position", "title", "-published_at")
+    reviews = Publication.objects.of_public_entries().order_by(
+        "position", "title", "-published_at", "pk"
+    )
+    authored, authored_error = requested_page(
+        Paginator(published.filter(author=person), PEOPLE_PAGE_SIZE),
+        request.GET.get("wrote", "1"),
+    )
+    reviewed, reviewed_error = requested_page(
+        Paginator(reviews.filter(reviewer=person).defer(*LIST_COLUMNS_ONLY), PEOPLE_PAGE_SIZE),
+        request.GET.get("reviewed", "1"),
+    )
     return render(
         request,
         "uses/person_detail.html",
         {
             "person": person,
-            "authored": list(published.filter(author=person)),
-            "reviewed": list(reviews.filter(reviewer=person).defer(*LIST_COLUMNS_ONLY)),
+            "authored": authored,
+            "reviewed": reviewed,
+            "page_error": authored_error or reviewed_error,
             "structured_data": jsonld.web_page(
                 settings.SITE_URL,
                 name=person.display_name,
@@ -210,21 +234,24 @@ def person_detail(request, slug):
                 page_type="ProfilePage",
             ),
         },
+        status=400 if authored_error or reviewed_error else 200,
     )
 
 
 @require_GET
 def evidence_map(request):
-    uses = list(current_uses())
-    approved = [use for use in uses if use.approval == Approval.FDA_APPROVED]
+    grid = catalogue.evidence_grid(current_uses())
+    listed = [use for row in grid["rows"] for cell in row["cells"] for use in cell["uses"]]
     return render(
         request,
         "uses/evidence_map.html",
         {
-            "grid": evidence_grid([use for use in uses if use not in approved]),
-            "approved": approved,
+            "grid": grid,
             "structured_data": jsonld.collection_page(
-                settings.SITE_URL, name="Evidence at a glance", path=request.path, items=uses
+                settings.SITE_URL,
+                name="Evidence at a glance",
+                path=request.path,
+                items=[*grid["approved"]["uses"], *listed, *grid["unrated"]["uses"]],
             ),
         },
     )
@@ -233,9 +260,10 @@ def evidence_map(request):
 @require_GET
 def grading_page(request):
     """How we grade evidence: the scheme and the rules every label on the site follows."""
-    uses_by_label: dict[str, list[Publication]] = {}
-    for use in current_uses().only("kind", "slug", "title", "evidence_label"):
-        uses_by_label.setdefault(use.evidence_label, []).append(use)
+    uses_by_label = catalogue.uses_by_label(
+        current_uses().only("kind", "slug", "title", "evidence_label", "position")
+    )
+    none = {"count": 0, "uses": [], "more": 0}
     return render(
         request,
         "uses/grading.html",
@@ -267,7 +295,7 @@ def grading_page(request):
                 }
             ],
             "labels": [
-                {"label": use_label, "uses": uses_by_label.get(use_label.text, [])}
+                {"label": use_label, **uses_by_label.get(use_label.text, none)}
                 for use_label in grading.USE_LABELS
             ],
             "structured_data": jsonld.web_page(

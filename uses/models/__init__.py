@@ -8,7 +8,7 @@ from .choices import (
     StudyDesign,
 )
 from .content import Condition, Evidence, EvidenceSource, Person, Source, Topic
-from .publishing import Kind, Publication, ReviewType
+from .publishing import Kind, Publication, PublishedSource, ReviewType
 from .review import Action, ReviewState, ReviewVisit, Status, Submission
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "Kind",
     "Person",
     "Publication",
+    "PublishedSource",
     "Regimen",
     "ReviewState",
     "ReviewType",

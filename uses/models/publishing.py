@@ -222,3 +222,43 @@ class Publication(models.Model):
     @property
     def entry(self) -> Condition | Topic:
         return self.condition if self.kind == Kind.CONDITION else self.topic
+
+
+class PublishedSource(models.Model):
+    """One source as one publication's snapshot gives it, in a row of its own.
+
+    Written with the publication (and never changed), so that the sources page lists sources and
+    the uses citing them with a few indexed queries instead of decoding every snapshot.
+    """
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="published_sources"
+    )
+    key = models.SlugField(max_length=100)
+    title = models.CharField(max_length=300)
+    sort_title = models.CharField(
+        max_length=300, help_text="The title in lower case: sources are listed by name."
+    )
+    is_reference = models.BooleanField(
+        help_text="Shown as a citation readers can look up; otherwise as a mention."
+    )
+    position = models.PositiveSmallIntegerField(
+        help_text="Its place in the snapshot's list of sources."
+    )
+    data = models.JSONField(help_text="The source as the snapshot gives it.")
+
+    class Meta:
+        ordering = ["publication", "position"]
+        verbose_name = "published source"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "key"], name="one_row_per_source_of_a_publication"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["is_reference", "sort_title", "key"], name="pubsource_by_name"),
+            models.Index(fields=["key", "is_reference"], name="pubsource_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.key})"

@@ -1,0 +1,197 @@
+"""Reads for the pages that sum up the whole catalogue: the home page, the evidence map, the
+grading page and the sources page.
+
+Each gives counts from one GROUP BY and names at most a few uses per group (one windowed query),
+with a link to the full list, the way an A to Z index does. So each page costs the same number
+of queries and about the same bytes whether 20 or 10,000 uses are published.
+"""
+
+from django.db.models import Count, F, Min, Window
+from django.db.models.functions import RowNumber
+
+from uses.models import Approval, Category, Certainty, Direction, PublishedSource
+from uses.models.choices import label
+
+NAMES_PER_CATEGORY = 8  # a small category is listed whole; a bigger one links to its list
+NAMES_PER_CELL = 10
+NAMES_PER_LABEL = 5
+USES_PER_SOURCE = 10
+
+
+def first_of_each(queryset, fields: tuple[str, ...], count: int, order=("position", "title")):
+    """At most ``count`` rows of each group of equal ``fields``, first by ``order``."""
+    rank = Window(
+        RowNumber(),
+        partition_by=[F(field) for field in fields],
+        order_by=[F(field).asc() for field in order],
+    )
+    return queryset.annotate(rank_in_group=rank).filter(rank_in_group__lte=count)
+
+
+def counts_by(queryset, *fields: str) -> dict[tuple, int]:
+    """How many rows of ``queryset`` share each combination of ``fields``."""
+    rows = queryset.order_by().values_list(*fields).annotate(count=Count("pk"))
+    return {tuple(row[:-1]): row[-1] for row in rows}
+
+
+def _in_article_order(uses) -> list:
+    return sorted(uses, key=lambda use: (use.position, use.title))
+
+
+def use_index(uses) -> dict:
+    """The home page's index: the approved uses and each category of off-label uses with its
+    count, a small category's names in full and a bigger one's first few."""
+    counts = counts_by(uses, "approval", "category")
+    names = list(first_of_each(uses, ("approval", "category"), NAMES_PER_CATEGORY))
+    approved = _in_article_order(use for use in names if use.approval == Approval.FDA_APPROVED)
+    off_label_counts: dict[str, int] = {}
+    for (approval, category), count in counts.items():
+        if approval != Approval.FDA_APPROVED:
+            off_label_counts[category] = off_label_counts.get(category, 0) + count
+    groups = []
+    for category in [*Category.values, *sorted(set(off_label_counts) - set(Category.values))]:
+        if not (count := off_label_counts.get(category)):
+            continue
+        shown = _in_article_order(
+            use
+            for use in names
+            if use.category == category and use.approval != Approval.FDA_APPROVED
+        )[:NAMES_PER_CATEGORY]
+        groups.append(
+            {
+                "category": category,
+                "label": label(Category, category),
+                "count": count,
+                "uses": shown,
+                "more": count - len(shown),
+            }
+        )
+    approved_count = sum(n for (a, _), n in counts.items() if a == Approval.FDA_APPROVED)
+    return {
+        "approved": approved[:NAMES_PER_CATEGORY],
+        "approved_count": approved_count,
+        "approved_more": approved_count - len(approved[:NAMES_PER_CATEGORY]),
+        "off_label_groups": groups,
+    }
+
+
+def evidence_grid(uses) -> dict:
+    """Uses placed by the certainty and direction of their best evidence, each cell with its
+    count and its first few uses; approved uses apart, as the regulator graded them."""
+    counts = counts_by(uses, "approval", "certainty", "direction")
+    names = list(first_of_each(uses, ("approval", "certainty", "direction"), NAMES_PER_CELL))
+    certainties, directions = [*Certainty.values], [*Direction.values]
+    cells = {(c, d): {"count": 0, "uses": []} for c in certainties for d in directions}
+    unrated = {"count": 0, "uses": []}
+    approved = {"count": 0, "uses": []}
+
+    def cell_of(approval, certainty, direction):
+        if approval == Approval.FDA_APPROVED:
+            return approved
+        return cells.get((certainty, direction), unrated)
+
+    for key, count in counts.items():
+        cell_of(*key)["count"] += count
+    for use in names:
+        cell_of(use.approval, use.certainty, use.direction)["uses"].append(use)
+    for cell in [*cells.values(), unrated, approved]:
+        cell["uses"] = _in_article_order(cell["uses"])[:NAMES_PER_CELL]
+        cell["more"] = cell["count"] - len(cell["uses"])
+    rows = []
+    for c in certainties:
+        row_cells = [{"direction": d, **cells[(c, d)]} for d in directions]
+        rows.append(
+            {
+                "value": c,
+                "label": label(Certainty, c),
+                "count": sum(cell["count"] for cell in row_cells),
+                "more": sum(cell["more"] for cell in row_cells),
+                "cells": row_cells,
+            }
+        )
+    return {
+        "directions": [{"value": d, "label": label(Direction, d)} for d in directions],
+        "rows": rows,
+        "unrated": unrated,
+        "approved": approved,
+    }
+
+
+def uses_by_label(uses) -> dict[str, dict]:
+    """For each label text: how many uses carry it and the first few of them."""
+    counts = counts_by(uses, "evidence_label")
+    groups = {text: {"count": count, "uses": []} for (text,), count in counts.items()}
+    for use in first_of_each(uses, ("evidence_label",), NAMES_PER_LABEL):
+        groups[use.evidence_label]["uses"].append(use)
+    for group in groups.values():
+        group["uses"] = _in_article_order(group["uses"])
+        group["more"] = group["count"] - len(group["uses"])
+    return groups
+
+
+def cited_sources(uses):
+    """Each source that ``uses`` (publications) cite, once per way it is shown (a source that is
+    a mention in one snapshot and a reference in another is in both groups), by name, with the
+    number of uses citing it: a query to paginate."""
+    return (
+        PublishedSource.objects.filter(publication__in=uses)
+        .values("is_reference", "key")
+        .annotate(name=Min("sort_title"), uses=Count("publication_id"))
+        .order_by("-is_reference", "name", "key")
+    )
+
+
+def source_counts(uses) -> dict[bool, int]:
+    """How many references and how many mentions ``uses`` cite."""
+    rows = (
+        PublishedSource.objects.filter(publication__in=uses)
+        .order_by()
+        .values_list("is_reference")
+        .annotate(count=Count("key", distinct=True))
+    )
+    return {True: 0, False: 0, **dict(rows)}
+
+
+def sources_page(uses, page) -> dict:
+    """The sources on ``page`` (of ``cited_sources``) as the page shows them: the snapshot's
+    words of the first use (in article order) that cites each, and its first few uses."""
+    wanted = {(row["is_reference"], row["key"]) for row in page}
+    rows = first_of_each(
+        PublishedSource.objects.filter(
+            publication__in=uses, key__in={key for _, key in wanted}
+        ).select_related("publication"),
+        ("is_reference", "key"),
+        USES_PER_SOURCE,
+        order=("publication__position", "publication__title"),
+    ).only(
+        "key",
+        "is_reference",
+        "data",
+        "publication__kind",
+        "publication__slug",
+        "publication__title",
+        "publication__position",
+    )
+    citing: dict[tuple, list] = {}
+    for row in rows:
+        citing.setdefault((row.is_reference, row.key), []).append(row)
+    sources = []
+    for entry in page:
+        found = sorted(
+            citing.get((entry["is_reference"], entry["key"]), []),
+            key=lambda row: (row.publication.position, row.publication.title),
+        )
+        if not found:
+            continue
+        sources.append(
+            {
+                **found[0].data,
+                "is_reference": entry["is_reference"],
+                "uses": [row.publication for row in found],
+                "more": entry["uses"] - len(found),
+            }
+        )
+    return {
+        "references": [source for source in sources if source["is_reference"]],
+        "mentions": [source for source in sources if not source["is_reference"]],
+    }
