@@ -14,7 +14,7 @@ from uses.models.choices import label
 
 NAMES_PER_CATEGORY = 8  # a small category is listed whole; a bigger one links to its list
 NAMES_PER_CELL = 10
-NAMES_PER_LABEL = 5
+NAMES_PER_LABEL = 8
 USES_PER_SOURCE = 10
 
 

@@ -11,6 +11,7 @@ sentence before). Rules give the strongest labels the words support: an editor m
 a weaker one, never a stronger one.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -224,19 +225,26 @@ def supported(item: dict, context: str = "") -> dict:
     from the sentence alone. A weaker design than the words state is kept, but never raises the
     certainty the words allow.
     """
-    text = f"{item['claim']} {context}"
-    stated = design_for(item["claim"])
-    design = item["design"]
+    design, certainty, direction = _supported(
+        item["claim"], item["design"], item["certainty"], item["direction"], context
+    )
+    return {**item, "design": design, "certainty": certainty, "direction": direction}
+
+
+@functools.lru_cache(maxsize=4096)
+def _supported(claim: str, design: str, certainty: str, direction: str, context: str) -> tuple:
+    # Pure and called for every claim at every approval (and thousands of times when a big
+    # catalogue is built for measuring): the same words get the same grades.
+    text = f"{claim} {context}"
+    stated = design_for(claim)
     if design not in StudyDesign.values or rank(StudyDesign, design) < rank(StudyDesign, stated):
         design = stated
     allowed = max(certainty_for(design, text), certainty_for(stated, text), key=_certainty_rank)
-    certainty = item["certainty"]
     if certainty not in Certainty.values or _certainty_rank(certainty) < _certainty_rank(allowed):
         certainty = allowed
-    direction = item["direction"]
-    if direction not in directions_for(item["claim"]):
+    if direction not in directions_for(claim):
         direction = Direction.UNCLEAR
-    return {**item, "design": design, "certainty": certainty, "direction": direction}
+    return design, certainty, direction
 
 
 def overstatements(item: dict, context: str = "") -> list[str]:
@@ -266,6 +274,7 @@ def _certainty_rank(value: str) -> int:
     return rank(Certainty, value)
 
 
+@functools.lru_cache(maxsize=4096)
 def paragraph_of(claim: str, text: str) -> str:
     """The paragraph of ``text`` (Markdown or plain) that quotes ``claim``, spacing and emphasis
     aside; "" when none does."""

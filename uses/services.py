@@ -43,6 +43,8 @@ def build_publication(
     published_at: datetime.datetime | None = None,
     reviewed_on: datetime.date | None = None,
     first_published_on: datetime.date | None = None,
+    author: Person | None = None,
+    entry_is_new: bool = False,
     **record,
 ) -> Publication:
     """The publication that publishing ``snapshot`` makes, unsaved.
@@ -51,15 +53,24 @@ def build_publication(
     from what approval does. ``current`` is the entry's current publication: a confirmation or a
     withdrawal keeps its content dates, so neither moves the "Updated" date readers see nor
     reopens the four-eyes window for edits nobody else has reviewed.
+
+    A caller that builds many publications at once may pass the snapshot's ``author`` (it is
+    used only if its slug is the snapshot's) and say that the entry has never been published
+    (``entry_is_new``): each spares a query.
     """
     published_at = published_at or timezone.now()
     reviewed_on = reviewed_on or timezone.localdate(published_at)
     earliest = (
-        Publication.objects.filter(**{entry.entry_field: entry})
+        None
+        if entry_is_new
+        else Publication.objects.filter(**{entry.entry_field: entry})
         .order_by("first_published_on")
         .only("first_published_on")
         .first()
     )
+    author_slug = (snapshot.get("author") or {}).get("slug")
+    if author is None or author.slug != author_slug:
+        author = Person.objects.filter(slug=author_slug).first()
     if earliest is not None:
         first_published_on = earliest.first_published_on
     if review_type == ReviewType.CONTENT or current is None:
@@ -77,7 +88,7 @@ def build_publication(
         submission=submission,
         schema_version=snapshot.get("schema", SCHEMA_VERSION),
         snapshot=snapshot,
-        author=Person.objects.filter(slug=(snapshot.get("author") or {}).get("slug")).first(),
+        author=author,
         reviewer=reviewer,
         published_at=published_at,
         content_published_at=content_published_at,

@@ -4,6 +4,8 @@ How a claim's words decide its design, certainty and direction is written once, 
 ``uses.grading``, and published on the "How we grade evidence" page.
 """
 
+import functools
+
 from django.db import models
 
 
@@ -85,4 +87,13 @@ def label(choices: type[models.TextChoices], value: str) -> str:
 
 def rank(choices: type[models.TextChoices], value: str) -> int:
     """Position of ``value`` in ``choices``: 0 is the strongest design or certainty."""
-    return choices.values.index(value)
+    try:
+        return _positions(choices)[value]
+    except KeyError:
+        raise ValueError(f"{value!r} is not one of {choices.__name__}'s values") from None
+
+
+@functools.cache
+def _positions(choices: type[models.TextChoices]) -> dict[str, int]:
+    # ``choices.values`` builds a new list on every call; grading ranks thousands of items.
+    return {value: position for position, value in enumerate(choices.values)}
