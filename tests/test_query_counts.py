@@ -10,16 +10,18 @@ pytestmark = pytest.mark.django_db
 
 # url -> queries, whatever the number of uses (the sites framework's lookup is cached first).
 EXPECTED_QUERIES = {
-    "/": 4,
+    "/": 5,  # overview, counts by category, a few names of each, topics, history
     "/uses/": 2,
     "/uses/use-0/": 3,
     "/topics/timing/": 3,
-    "/sources/": 1,
-    "/people/rita-reviewer/": 3,
+    "/sources/": 4,  # a count and a page of sources, their first uses, references and mentions
+    "/people/rita-reviewer/": 4,  # the person, what they wrote (none), reviewed (count, page)
     "/editorial-policy/": 1,
-    "/evidence/": 1,
-    "/how-we-grade-evidence/": 1,
-    "/sitemap.xml": 3,  # entries (a count and a page) and the people named on them
+    "/evidence/": 2,  # counts by certainty and direction, a few names of each
+    "/how-we-grade-evidence/": 2,  # counts by label, a few names of each
+    "/sitemap.xml": 4,  # entries' latest change and count, people (listed twice by the framework)
+    "/sitemap-entries.xml": 2,  # a count and a page
+    "/sitemap-people.xml": 1,
     "/feed/": 1,
 }
 
