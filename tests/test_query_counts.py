@@ -14,7 +14,7 @@ EXPECTED_QUERIES = {
     "/uses/": 2,
     "/uses/use-0/": 3,
     "/topics/timing/": 3,
-    "/sources/": 4,  # a count and a page of sources, their first uses, references and mentions
+    "/sources/": 3,  # references and mentions counted, a page of sources, their first uses
     "/people/rita-reviewer/": 4,  # the person, what they wrote (none), reviewed (count, page)
     "/editorial-policy/": 1,
     "/evidence/": 2,  # counts by certainty and direction, a few names of each

@@ -16,16 +16,41 @@ NAMES_PER_CATEGORY = 8  # a small category is listed whole; a bigger one links t
 NAMES_PER_CELL = 10
 NAMES_PER_LABEL = 8
 USES_PER_SOURCE = 10
+# What a page needs of a use it names: its address, its name, where it goes, and the dates of
+# the evidence map's structured data.
+LISTED = (
+    "kind",
+    "slug",
+    "title",
+    "position",
+    "approval",
+    "category",
+    "certainty",
+    "direction",
+    "evidence_label",
+    "content_published_at",
+    "reviewed_on",
+)
 
 
 def first_of_each(queryset, fields: tuple[str, ...], count: int, order=("position", "title")):
-    """At most ``count`` rows of each group of equal ``fields``, first by ``order``."""
+    """At most ``count`` rows of each group of equal ``fields``, first by ``order``.
+
+    The rows are ranked in a subquery that reads only the grouping and ordering columns (an
+    index holds them all), and only the chosen rows are read whole.
+    """
     rank = Window(
         RowNumber(),
         partition_by=[F(field) for field in fields],
         order_by=[F(field).asc() for field in order],
     )
-    return queryset.annotate(rank_in_group=rank).filter(rank_in_group__lte=count)
+    chosen = (
+        queryset.order_by()
+        .annotate(rank_in_group=rank)
+        .filter(rank_in_group__lte=count)
+        .values("pk")
+    )
+    return queryset.model.objects.filter(pk__in=chosen)
 
 
 def counts_by(queryset, *fields: str) -> dict[tuple, int]:
@@ -42,7 +67,7 @@ def use_index(uses) -> dict:
     """The home page's index: the approved uses and each category of off-label uses with its
     count, a small category's names in full and a bigger one's first few."""
     counts = counts_by(uses, "approval", "category")
-    names = list(first_of_each(uses, ("approval", "category"), NAMES_PER_CATEGORY))
+    names = list(first_of_each(uses, ("approval", "category"), NAMES_PER_CATEGORY).only(*LISTED))
     approved = _in_article_order(use for use in names if use.approval == Approval.FDA_APPROVED)
     off_label_counts: dict[str, int] = {}
     for (approval, category), count in counts.items():
@@ -79,7 +104,8 @@ def evidence_grid(uses) -> dict:
     """Uses placed by the certainty and direction of their best evidence, each cell with its
     count and its first few uses; approved uses apart, as the regulator graded them."""
     counts = counts_by(uses, "approval", "certainty", "direction")
-    names = list(first_of_each(uses, ("approval", "certainty", "direction"), NAMES_PER_CELL))
+    names = first_of_each(uses, ("approval", "certainty", "direction"), NAMES_PER_CELL)
+    names = list(names.only(*LISTED))
     certainties, directions = [*Certainty.values], [*Direction.values]
     cells = {(c, d): {"count": 0, "uses": []} for c in certainties for d in directions}
     unrated = {"count": 0, "uses": []}
@@ -121,7 +147,7 @@ def uses_by_label(uses) -> dict[str, dict]:
     """For each label text: how many uses carry it and the first few of them."""
     counts = counts_by(uses, "evidence_label")
     groups = {text: {"count": count, "uses": []} for (text,), count in counts.items()}
-    for use in first_of_each(uses, ("evidence_label",), NAMES_PER_LABEL):
+    for use in first_of_each(uses, ("evidence_label",), NAMES_PER_LABEL).only(*LISTED):
         groups[use.evidence_label]["uses"].append(use)
     for group in groups.values():
         group["uses"] = _in_article_order(group["uses"])
@@ -129,22 +155,22 @@ def uses_by_label(uses) -> dict[str, dict]:
     return groups
 
 
-def cited_sources(uses):
-    """Each source that ``uses`` (publications) cite, once per way it is shown (a source that is
+def cited_sources():
+    """Each source that public uses cite, once per way it is shown (a source that is
     a mention in one snapshot and a reference in another is in both groups), by name, with the
     number of uses citing it: a query to paginate."""
     return (
-        PublishedSource.objects.filter(publication__in=uses)
+        PublishedSource.objects.of_public_uses()
         .values("is_reference", "key")
         .annotate(name=Min("sort_title"), uses=Count("publication_id"))
         .order_by("-is_reference", "name", "key")
     )
 
 
-def source_counts(uses) -> dict[bool, int]:
-    """How many references and how many mentions ``uses`` cite."""
+def source_counts() -> dict[bool, int]:
+    """How many references and how many mentions public uses cite."""
     rows = (
-        PublishedSource.objects.filter(publication__in=uses)
+        PublishedSource.objects.of_public_uses()
         .order_by()
         .values_list("is_reference")
         .annotate(count=Count("key", distinct=True))
@@ -152,25 +178,27 @@ def source_counts(uses) -> dict[bool, int]:
     return {True: 0, False: 0, **dict(rows)}
 
 
-def sources_page(uses, page) -> dict:
+def sources_page(page) -> dict:
     """The sources on ``page`` (of ``cited_sources``) as the page shows them: the snapshot's
     words of the first use (in article order) that cites each, and its first few uses."""
     wanted = {(row["is_reference"], row["key"]) for row in page}
-    rows = first_of_each(
-        PublishedSource.objects.filter(
-            publication__in=uses, key__in={key for _, key in wanted}
-        ).select_related("publication"),
-        ("is_reference", "key"),
-        USES_PER_SOURCE,
-        order=("publication__position", "publication__title"),
-    ).only(
-        "key",
-        "is_reference",
-        "data",
-        "publication__kind",
-        "publication__slug",
-        "publication__title",
-        "publication__position",
+    rows = (
+        first_of_each(
+            PublishedSource.objects.of_public_uses().filter(key__in={key for _, key in wanted}),
+            ("is_reference", "key"),
+            USES_PER_SOURCE,
+            order=("publication__position", "publication__title"),
+        )
+        .select_related("publication")
+        .only(
+            "key",
+            "is_reference",
+            "data",
+            "publication__kind",
+            "publication__slug",
+            "publication__title",
+            "publication__position",
+        )
     )
     citing: dict[tuple, list] = {}
     for row in rows:

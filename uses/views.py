@@ -177,15 +177,15 @@ def topic_detail(request, slug):
 def source_list(request):
     """What the published uses mention and the references behind them, with the uses of each:
     read from the rows each publication wrote of what it cites, a page at a time."""
-    uses = Publication.objects.public().conditions()
-    paginator = Paginator(catalogue.cited_sources(uses), SOURCES_PAGE_SIZE)
+    counts = catalogue.source_counts()
+    paginator = Paginator(catalogue.cited_sources(), SOURCES_PAGE_SIZE)
+    paginator.count = counts[True] + counts[False]  # known: no second count of the same groups
     page, page_error = requested_page(paginator, request.GET.get("page", "1"))
-    counts = catalogue.source_counts(uses)
     return render(
         request,
         "uses/source_list.html",
         {
-            **catalogue.sources_page(uses, page),
+            **catalogue.sources_page(page),
             "page_obj": page,
             "page_error": page_error,
             "query_string": "",

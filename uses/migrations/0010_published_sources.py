@@ -3,6 +3,10 @@
 Existing publications are filled from their snapshots. The rule that makes a source a reference
 is copied as it is today (a migration must not import the app's live code): a source that is not
 a mention and has a URL, DOI, PMID or trial id.
+
+Also the indexes the catalogue pages (home, evidence map, grading page) count and rank public
+uses by (partial to public uses, and holding every column those queries read), and those that
+find what a person wrote or reviewed without reading every publication.
 """
 
 import django.db.models.deletion
@@ -62,11 +66,20 @@ class Migration(migrations.Migration):
     operations = [
         migrations.CreateModel(
             name="PublishedSource",
+            # The publication first and the JSON last: SQLite reads a row's columns in order.
             fields=[
                 (
                     "id",
                     models.BigAutoField(
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "publication",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="published_sources",
+                        to="uses.publication",
                     ),
                 ),
                 ("key", models.SlugField(max_length=100)),
@@ -91,23 +104,15 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("data", models.JSONField(help_text="The source as the snapshot gives it.")),
-                (
-                    "publication",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="published_sources",
-                        to="uses.publication",
-                    ),
-                ),
             ],
             options={
                 "verbose_name": "published source",
                 "ordering": ["publication", "position"],
                 "indexes": [
                     models.Index(
-                        fields=["is_reference", "sort_title", "key"], name="pubsource_by_name"
-                    ),
-                    models.Index(fields=["key", "is_reference"], name="pubsource_key"),
+                        fields=["publication", "is_reference", "key", "sort_title"],
+                name="pubsource_by_publication",
+                    )
                 ],
                 "constraints": [
                     models.UniqueConstraint(
@@ -115,6 +120,31 @@ class Migration(migrations.Migration):
                     )
                 ],
             },
+        ),
+        *(
+            migrations.AddIndex(
+                model_name="publication",
+                index=models.Index(
+                    condition=models.Q(
+                        ("is_current", True), ("is_withdrawn", False), ("kind", "condition")
+                    ),
+                    fields=["kind", *columns, "position", "title", "is_current", "is_withdrawn"],
+                    name=name,
+                ),
+            )
+            for name, columns in [
+                ("pub_uses_by_category", ["approval", "category"]),
+                ("pub_uses_by_evidence", ["approval", "certainty", "direction"]),
+                ("pub_uses_by_label", ["evidence_label"]),
+            ]
+        ),
+        *(
+            migrations.AddIndex(model_name="publication", index=models.Index(fields=fields, name=name))
+            for name, fields in [
+                ("pub_author_latest", ["author", "-published_at"]),
+                ("pub_reviewer_latest", ["reviewer", "-published_at"]),
+                ("pub_reviews", ["reviewer", "position", "title", "-published_at"]),
+            ]
         ),
         migrations.RunPython(fill_sources, migrations.RunPython.noop, elidable=True),
     ]

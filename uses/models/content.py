@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -53,9 +53,11 @@ class PersonQuerySet(models.QuerySet):
         current public pages and every reviewer in those pages' review histories."""
         from .publishing import Publication
 
+        # One EXISTS per person, by the author and reviewer indexes: a reviewer of every page
+        # is found at their first review, not by reading every publication.
         return self.filter(
-            Q(pk__in=Publication.objects.public().values("author"))
-            | Q(pk__in=Publication.objects.of_public_entries().values("reviewer"))
+            Exists(Publication.objects.public().filter(author=OuterRef("pk")))
+            | Exists(Publication.objects.of_public_entries().filter(reviewer=OuterRef("pk")))
         )
 
     def with_last_change(self):
@@ -63,21 +65,27 @@ class PersonQuerySet(models.QuerySet):
         page) and the last publication naming them (its title and date are)."""
         from .publishing import Publication
 
-        naming = (
-            Publication.objects.of_public_entries()
-            .filter(Q(author=OuterRef("pk")) | Q(reviewer=OuterRef("pk")))
-            .order_by("-published_at")
-            .values("published_at")[:1]
-        )
+        def latest(**naming):
+            # Apart for authors and reviewers: each reads the newest row of its own index.
+            return Subquery(
+                Publication.objects.of_public_entries()
+                .filter(**naming)
+                .order_by("-published_at")
+                .values("published_at")[:1]
+            )
+
         edited = (
             self.model.history.filter(id=OuterRef("pk"))
             .order_by("-history_date")
             .values("history_date")[:1]
         )
-        published, saved = Subquery(naming), Subquery(edited)
-        # Greatest() of a NULL is NULL on SQLite: rows loaded from fixtures have no history.
+        dates = [latest(author=OuterRef("pk")), latest(reviewer=OuterRef("pk")), Subquery(edited)]
+        # Greatest() of a NULL is NULL on SQLite: rows loaded from fixtures have no history, and
+        # a person may have written nothing or reviewed nothing. Each Coalesce starts elsewhere.
         return self.annotate(
-            last_change=Greatest(Coalesce(published, saved), Coalesce(saved, published))
+            last_change=Greatest(
+                *(Coalesce(*dates[start:], *dates[:start]) for start in range(len(dates)))
+            )
         )
 
 

@@ -33,6 +33,12 @@ def address_of(kind: str, slug: str) -> str:
     return reverse("uses:home")
 
 
+def public_q(prefix: str = "") -> Q:
+    """What the public sees: current publications that are not withdrawals. ``prefix`` is the
+    path to the publication from a related model's query (``"publication__"``)."""
+    return Q(**{f"{prefix}is_current": True, f"{prefix}is_withdrawn": False})
+
+
 class PublicationQuerySet(models.QuerySet):
     def current(self):
         """Each entry's current publication, withdrawn ones included."""
@@ -40,7 +46,7 @@ class PublicationQuerySet(models.QuerySet):
 
     def public(self):
         """What the public sees: current publications that are not withdrawals."""
-        return self.current().filter(is_withdrawn=False)
+        return self.filter(public_q())
 
     def conditions(self):
         return self.filter(kind=Kind.CONDITION)
@@ -199,6 +205,29 @@ class Publication(models.Model):
         indexes = [
             models.Index(fields=["kind", "is_current", "position"], name="pub_kind_current"),
             models.Index(fields=["slug", "is_current"], name="pub_slug_current"),
+            # People's pages and the sitemap: what each person wrote or reviewed, newest first
+            # or in article order, without reading the publications they did not.
+            models.Index(fields=["author", "-published_at"], name="pub_author_latest"),
+            models.Index(fields=["reviewer", "-published_at"], name="pub_reviewer_latest"),
+            models.Index(
+                fields=["reviewer", "position", "title", "-published_at"], name="pub_reviews"
+            ),
+            # The catalogue pages count and rank the public uses by these columns: each index
+            # holds every column those queries read, so SQLite never reads a row (its snapshot
+            # sits before these columns), and starts with the kind, so that SQLite picks it
+            # without statistics. See uses.catalogue.
+            *(
+                models.Index(
+                    fields=["kind", *columns, "position", "title", "is_current", "is_withdrawn"],
+                    condition=Q(kind=Kind.CONDITION, is_current=True, is_withdrawn=False),
+                    name=name,
+                )
+                for name, columns in [
+                    ("pub_uses_by_category", ["approval", "category"]),
+                    ("pub_uses_by_evidence", ["approval", "certainty", "direction"]),
+                    ("pub_uses_by_label", ["evidence_label"]),
+                ]
+            ),
         ]
 
     def __str__(self):
@@ -224,6 +253,12 @@ class Publication(models.Model):
         return self.condition if self.kind == Kind.CONDITION else self.topic
 
 
+class PublishedSourceQuerySet(models.QuerySet):
+    def of_public_uses(self):
+        """The sources the public uses cite, through a join (the rows of those uses only)."""
+        return self.filter(public_q("publication__"), publication__kind=Kind.CONDITION)
+
+
 class PublishedSource(models.Model):
     """One source as one publication's snapshot gives it, in a row of its own.
 
@@ -247,6 +282,8 @@ class PublishedSource(models.Model):
     )
     data = models.JSONField(help_text="The source as the snapshot gives it.")
 
+    objects = PublishedSourceQuerySet.as_manager()
+
     class Meta:
         ordering = ["publication", "position"]
         verbose_name = "published source"
@@ -256,8 +293,11 @@ class PublishedSource(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["is_reference", "sort_title", "key"], name="pubsource_by_name"),
-            models.Index(fields=["key", "is_reference"], name="pubsource_key"),
+            # Holds all that the sources page groups, for the public uses' rows only.
+            models.Index(
+                fields=["publication", "is_reference", "key", "sort_title"],
+                name="pubsource_by_publication",
+            ),
         ]
 
     def __str__(self):
