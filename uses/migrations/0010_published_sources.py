@@ -146,5 +146,13 @@ class Migration(migrations.Migration):
                 ("pub_reviews", ["reviewer", "position", "title", "-published_at"]),
             ]
         ),
+        migrations.AddIndex(
+            model_name="publication",
+            index=models.Index(
+                condition=models.Q(("is_current", True), ("is_withdrawn", False)),
+                fields=["kind", "condition", "topic", "is_current", "is_withdrawn"],
+                name="pub_public_entries",
+            ),
+        ),
         migrations.RunPython(fill_sources, migrations.RunPython.noop, elidable=True),
     ]

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -61,8 +60,9 @@ class PersonQuerySet(models.QuerySet):
         )
 
     def with_last_change(self):
-        """Annotates ``last_change``: the newer of their own last edit (their bio is on their
-        page) and the last publication naming them (its title and date are)."""
+        """Annotates what ``Person.last_change`` reads: when a public page last named them as
+        its author (``authored_at``) or reviewer (``reviewed_at``: its title and date are on
+        their page), and their own last edit (``edited_at``: their bio is)."""
         from .publishing import Publication
 
         def latest(**naming):
@@ -79,13 +79,10 @@ class PersonQuerySet(models.QuerySet):
             .order_by("-history_date")
             .values("history_date")[:1]
         )
-        dates = [latest(author=OuterRef("pk")), latest(reviewer=OuterRef("pk")), Subquery(edited)]
-        # Greatest() of a NULL is NULL on SQLite: rows loaded from fixtures have no history, and
-        # a person may have written nothing or reviewed nothing. Each Coalesce starts elsewhere.
         return self.annotate(
-            last_change=Greatest(
-                *(Coalesce(*dates[start:], *dates[:start]) for start in range(len(dates)))
-            )
+            authored_at=latest(author=OuterRef("pk")),
+            reviewed_at=latest(reviewer=OuterRef("pk")),
+            edited_at=Subquery(edited),
         )
 
 
@@ -141,6 +138,12 @@ class Person(Revisioned):
     @property
     def display_name(self) -> str:
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+    @property
+    def last_change(self):
+        """The newest of the dates ``with_last_change()`` annotates (None where none is)."""
+        dates = (self.authored_at, self.reviewed_at, self.edited_at)
+        return max((date for date in dates if date is not None), default=None)
 
 
 #: The fields that let a reader find a source. A reference has at least one; a mention has none.

@@ -205,6 +205,12 @@ class Publication(models.Model):
         indexes = [
             models.Index(fields=["kind", "is_current", "position"], name="pub_kind_current"),
             models.Index(fields=["slug", "is_current"], name="pub_slug_current"),
+            # The entries the public may see (their review histories are public), by id.
+            models.Index(
+                fields=["kind", "condition", "topic", "is_current", "is_withdrawn"],
+                condition=Q(is_current=True, is_withdrawn=False),
+                name="pub_public_entries",
+            ),
             # People's pages and the sitemap: what each person wrote or reviewed, newest first
             # or in article order, without reading the publications they did not.
             models.Index(fields=["author", "-published_at"], name="pub_author_latest"),
