@@ -137,7 +137,6 @@ def test_sqlite_search_index_follows_every_write(reviewer):
         ("/uses/", "pub_public_order"),
         ("/uses/?page=2", "pub_public_order"),
         ("/uses/?category=pain", "pub_public_category"),
-        ("/uses/?q=use", "pub_search_vector"),
         ("/feed/", "pub_published"),
     ],
 )
@@ -149,3 +148,24 @@ def test_postgresql_can_answer_lists_search_and_the_feed_from_their_indexes(
     steps = [step for plan in plans(client, url) for step in plan]
     assert any(index in step for step in steps), steps
     assert not [step for step in steps if step.startswith("Seq Scan on uses_publication")], steps
+
+
+@on_postgresql
+def test_postgresql_search_can_use_its_full_text_index(catalogue):
+    """On a table this small the planner prefers other indexes; without them (dropped inside
+    the test's transaction) it must be able to answer the search from the GIN index, which
+    only holds if the query states the index's condition and expression as the index does."""
+    sql, params = Publication.objects.public().search("use").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT index.relname FROM pg_index JOIN pg_class index ON index.oid = indexrelid "
+            "JOIN pg_class tbl ON tbl.oid = indrelid WHERE tbl.relname = 'uses_publication' "
+            "AND index.relname <> 'pub_search_vector' "
+            "AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = indexrelid)"
+        )
+        for (index,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{index}"')
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on pub_search_vector" in plan, plan
