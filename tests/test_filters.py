@@ -192,3 +192,13 @@ def test_a_later_page_shows_the_rows_that_follow_the_first(client, reviewer):
     everything = [title for page in pages for title in page]
     assert len(everything) == 45
     assert everything == [p.title for p in Publication.objects.public().in_article_order()]
+
+
+def test_later_pages_of_a_search_show_the_matches_that_follow(client, reviewer):
+    for number in range(45):
+        factories.make_published_condition(
+            name=f"Use {number:02}", position=number, reviewer=reviewer, evidence=0,
+            body="It helps zebras." if number % 2 else "It helps people.",
+        )  # fmt: skip
+    first, second = (titles(client.get("/uses/", {"q": "zebra", "page": page})) for page in (1, 2))
+    assert first + second == [f"Use {number:02}" for number in range(1, 45, 2)]

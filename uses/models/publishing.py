@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,8 +28,34 @@ SEARCH_WORD = re.compile(r"\w+")
 # uses_publication with a GIN index. Neither is a model field: nothing else reads them. Both stem
 # English words (Porter), so "reverses" finds "reversed".
 SEARCH_TABLE = "uses_publication_search"
-SEARCH_VECTOR = '"uses_publication"."search_vector"'
 SEARCH_CONFIG = "english"
+
+
+class SearchVectorColumn(Expression):
+    """PostgreSQL's generated ``search_vector`` column of the query's publications.
+
+    Not raw SQL: the column follows the table's alias when the query becomes a subquery (as a
+    later page's keys do), where a table name would point at the outer query's rows.
+    """
+
+    output_field = SearchVectorField()
+
+    def __init__(self, alias: str | None = None):
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        return SearchVectorColumn(query.get_initial_alias())
+
+    def relabeled_clone(self, relabels):
+        return SearchVectorColumn(relabels.get(self.alias, self.alias))
+
+    def get_group_by_cols(self):
+        return [self]
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(self.alias)
+        return f"{table}.{connection.ops.quote_name('search_vector')}", []
 
 
 class Kind(models.TextChoices):
@@ -95,7 +121,9 @@ class PublicationQuerySet(models.QuerySet):
         """Publications whose text has every word of ``text``, as a word or the start of one.
 
         Best matches first, then the article's order. Full-text search on SQLite and PostgreSQL,
-        answered from the search index; on any other database, a scan for each word.
+        answered from the search index; on any other database, a scan for each word. On SQLite
+        the result names the publications table as such, so it is a query of its own, never a
+        subquery of another.
         """
         words = SEARCH_WORD.findall(text.lower())
         if not words:
@@ -118,7 +146,7 @@ class PublicationQuerySet(models.QuerySet):
             query = SearchQuery(
                 " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
             )
-            vector = RawSQL(SEARCH_VECTOR, [], output_field=SearchVectorField())
+            vector = SearchVectorColumn()
             return (
                 self.alias(_search_vector=vector)
                 .filter(_search_vector=query)
