@@ -128,7 +128,7 @@ def test_equally_good_matches_keep_the_articles_order(client, reviewer):
     assert titles(client.get("/uses/?q=tremor")) == ["Delta", "Bravo", "Alpha"]
 
 
-@pytest.mark.parametrize("query", ["reverse", "REVERSES", "reversing", "revers", "symptom"])
+@pytest.mark.parametrize("query", ["reverse", "REVERSES", "reversing", "rev", "symptom"])
 def test_search_finds_other_forms_and_beginnings_of_words(client, reviewer, query):
     factories.make_published_condition(
         name="Lupus", reviewer=reviewer, evidence=0, body="It reversed the symptoms."
@@ -160,6 +160,7 @@ def test_search_finds_only_what_is_public_now(client, reviewer):
         ("NEAR(lupus", None),
         ("lupus' OR 1=1 --", None),
         ("^-:", None),
+        ("it s", []),  # short words find only themselves: "s" is not the start of every word
     ],
 )
 def test_search_reads_words_never_search_syntax(client, uses, query, expected):
@@ -176,7 +177,12 @@ def test_searches_and_later_pages_are_constant_in_queries(
     for number in range(count):
         factories.make_published_condition(name=f"Use {number}", reviewer=reviewer, evidence=0)
     client.get("/uses/")  # the sites framework caches the current site once per process
-    for url in ["/uses/?q=use", "/uses/?page=2", "/uses/?q=naltrexone&page=2", "/uses/?q=u&page=2"]:
+    for url in [
+        "/uses/?q=use",
+        "/uses/?page=2",
+        "/uses/?q=naltrexone&page=2",
+        "/uses/?q=nal&page=2",
+    ]:
         with django_assert_num_queries(2):
             response = client.get(url)
         assert response.status_code == 200, url

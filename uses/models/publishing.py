@@ -22,6 +22,9 @@ LIST_FILTERS = ("approval", "category", "certainty", "regimen")
 # The words of a search. Anything else (quotes, operators, punctuation) is not searched for, so a
 # query is never read as the database's search syntax.
 SEARCH_WORD = re.compile(r"\w+")
+# Words this long also find the words they begin ("migr" finds "migraine"); a shorter one would
+# find nearly everything, so it finds only itself.
+SEARCH_PREFIX_LENGTH = 3
 # The full-text index the migration ``0011_public_indexes_and_search`` creates and the database
 # itself keeps in step with every write, whatever writes (publishing, imports, ``bulk_create``):
 # on SQLite an FTS5 table filled by triggers, on PostgreSQL a generated ``tsvector`` column of
@@ -129,7 +132,8 @@ class PublicationQuerySet(models.QuerySet):
         if not words:
             return self
         vendor = connections[self.db].vendor
-        if vendor == "sqlite":  # FTS5: every word, each as a prefix ("pain"* finds "painful")
+        starts = [len(word) >= SEARCH_PREFIX_LENGTH for word in words]
+        if vendor == "sqlite":  # FTS5: every word ("pain"* finds "painful")
             # The unary + keeps the full-text table the outer loop of the join: without table
             # statistics SQLite would otherwise loop over public uses and run the full-text query
             # (and its ranking) once for each of them. ``rank`` is bm25, best first.
@@ -139,12 +143,22 @@ class PublicationQuerySet(models.QuerySet):
                     f"{SEARCH_TABLE} MATCH %s",
                     f'"uses_publication"."id" = +{SEARCH_TABLE}.rowid',
                 ],
-                params=[" ".join(f'"{word}"*' for word in words)],
+                params=[
+                    " ".join(
+                        f'"{word}"*' if start else f'"{word}"'
+                        for word, start in zip(words, starts, strict=True)
+                    )
+                ],
                 order_by=[f"{SEARCH_TABLE}.rank", "position", "title"],
             )
         if vendor == "postgresql":
             query = SearchQuery(
-                " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
+                " & ".join(
+                    f"{word}:*" if start else word
+                    for word, start in zip(words, starts, strict=True)
+                ),
+                search_type="raw",
+                config=SEARCH_CONFIG,
             )
             vector = SearchVectorColumn()
             return (
