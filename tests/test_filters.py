@@ -1,6 +1,8 @@
 import pytest
 
 from tests import factories
+from uses.models import Publication
+from uses.services import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +104,107 @@ def test_uses_are_listed_in_the_articles_order(client, reviewer):
 @pytest.mark.parametrize("page", ["\u00b2", "\u0661", " 1", "1.0"])
 def test_unusual_page_numbers_answer_400_not_500(client, uses, page):
     assert client.get("/uses/", {"page": page}).status_code == 400
+
+
+def test_search_puts_the_best_match_first(client, reviewer):
+    factories.make_published_condition(
+        name="Sleep", position=1, reviewer=reviewer, evidence=0,
+        body="Naltrexone is used for sleep. Some readers also report fewer cravings.",
+    )  # fmt: skip
+    factories.make_published_condition(
+        name="Cravings", position=2, reviewer=reviewer, evidence=0,
+        body="Cravings: naltrexone blocks the reward that feeds cravings.",
+    )  # fmt: skip
+    factories.make_published_condition(name="Lupus", position=3, reviewer=reviewer, evidence=0)
+    assert titles(client.get("/uses/?q=craving")) == ["Cravings", "Sleep"]
+
+
+def test_equally_good_matches_keep_the_articles_order(client, reviewer):
+    for name, position in [("Bravo", 2), ("Alpha", 3), ("Delta", 1)]:
+        factories.make_published_condition(
+            name=name, position=position, reviewer=reviewer, evidence=0,
+            summary="Same words.", body="It eases tremor.",
+        )  # fmt: skip
+    assert titles(client.get("/uses/?q=tremor")) == ["Delta", "Bravo", "Alpha"]
+
+
+@pytest.mark.parametrize("query", ["reverse", "REVERSES", "reversing", "rev", "symptom"])
+def test_search_finds_other_forms_and_beginnings_of_words(client, reviewer, query):
+    factories.make_published_condition(
+        name="Lupus", reviewer=reviewer, evidence=0, body="It reversed the symptoms."
+    )
+    factories.make_published_condition(name="Fibromyalgia", reviewer=reviewer, evidence=0)
+    assert titles(client.get("/uses/", {"q": query})) == ["Lupus"]
+
+
+def test_search_finds_only_what_is_public_now(client, reviewer):
+    condition, _ = factories.make_published_condition(
+        name="Lupus", reviewer=reviewer, evidence=0, body="An older text about flares."
+    )
+    condition.body = "A newer text about remission."
+    condition.save()
+    publish(entry=condition, reviewer=reviewer)
+    assert titles(client.get("/uses/?q=flares")) == []
+    assert titles(client.get("/uses/?q=remission")) == ["Lupus"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('lupus"', ["Lupus"]),
+        ("lupus*", ["Lupus"]),
+        ("lupus:*", ["Lupus"]),
+        ("lupus & !", ["Lupus"]),
+        ("(lupus)", ["Lupus"]),
+        ('"', ["Alcohol dependence", "Lupus", "Fibromyalgia"]),  # no words: nothing to narrow
+        ("NEAR(lupus", None),
+        ("lupus' OR 1=1 --", None),
+        ("^-:", None),
+        ("it s", []),  # short words find only themselves: "s" is not the start of every word
+    ],
+)
+def test_search_reads_words_never_search_syntax(client, uses, query, expected):
+    response = client.get("/uses/", {"q": query})
+    assert response.status_code == 200
+    if expected is not None:
+        assert sorted(titles(response)) == sorted(expected)
+
+
+@pytest.mark.parametrize("count", [25, 50])
+def test_searches_and_later_pages_are_constant_in_queries(
+    client, reviewer, django_assert_num_queries, count
+):
+    for number in range(count):
+        factories.make_published_condition(name=f"Use {number}", reviewer=reviewer, evidence=0)
+    client.get("/uses/")  # the sites framework caches the current site once per process
+    for url in [
+        "/uses/?q=use",
+        "/uses/?page=2",
+        "/uses/?q=naltrexone&page=2",
+        "/uses/?q=nal&page=2",
+    ]:
+        with django_assert_num_queries(2):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert len(response.context["page_obj"]) == min(20, count - 20 * (url.endswith("2")))
+
+
+def test_a_later_page_shows_the_rows_that_follow_the_first(client, reviewer):
+    for number in range(45):
+        factories.make_published_condition(
+            name=f"Use {number:02}", position=number % 7, reviewer=reviewer, evidence=0
+        )
+    pages = [titles(client.get("/uses/", {"page": page})) for page in (1, 2, 3)]
+    everything = [title for page in pages for title in page]
+    assert len(everything) == 45
+    assert everything == [p.title for p in Publication.objects.public().in_article_order()]
+
+
+def test_later_pages_of_a_search_show_the_matches_that_follow(client, reviewer):
+    for number in range(45):
+        factories.make_published_condition(
+            name=f"Use {number:02}", position=number, reviewer=reviewer, evidence=0,
+            body="It helps zebras." if number % 2 else "It helps people.",
+        )  # fmt: skip
+    first, second = (titles(client.get("/uses/", {"q": "zebra", "page": page})) for page in (1, 2))
+    assert first + second == [f"Use {number:02}" for number in range(1, 45, 2)]

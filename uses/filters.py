@@ -1,4 +1,5 @@
-"""Public filters for the list of uses. Every field reads an indexed column of Publication."""
+"""Public filters for the list of uses. Every field reads an indexed column of Publication; the
+search reads the full-text index and puts the best matches first."""
 
 import django_filters
 from django import forms
@@ -25,6 +26,4 @@ class ConditionFilter(django_filters.FilterSet):
         fields = ["q", "approval", "category", "certainty", "regimen"]
 
     def search(self, queryset, name, value):
-        for word in value.lower().split():
-            queryset = queryset.filter(search_text__contains=word)
-        return queryset
+        return queryset.search(value)

@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.contrib.flatpages.models import FlatPage
 from django.core.paginator import InvalidPage, Paginator
+from django.db import connections
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -35,6 +36,27 @@ PAGE_NUMBER = re.compile(r"-?[0-9]+")
 LIST_COLUMNS_ONLY = ("snapshot", "search_text")
 EDITORIAL_POLICY_URL = "/editorial-policy/"
 SOURCES_PAGE_TITLE = "Sources and mentions"
+
+
+class ListPaginator(Paginator):
+    """Pages of a list of publications whose later pages cost about what the first one does.
+
+    On PostgreSQL a later page first finds its rows' keys in the list's index, then reads only
+    those rows; with a plain OFFSET it sorted every earlier row's columns, on disk at 10,000
+    uses. SQLite already walks the index in order for an OFFSET, and would walk all of it to
+    match a list of keys, so it pages the plain way.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if number == 1 or connections[self.object_list.db].vendor != "postgresql":
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
 
 def current_uses():
@@ -113,7 +135,7 @@ def condition_list(request):
         params["certainty"] = RENAMED_CERTAINTIES[certainty]
         return redirect(f"{request.path}?{params.urlencode()}", permanent=True)
     filterset = ConditionFilter(request.GET, queryset=current_uses())
-    paginator = Paginator(
+    paginator = ListPaginator(
         filterset.qs if filterset.is_valid() else current_uses().none(), PAGE_SIZE
     )
     # When the filters are invalid, their errors say what is wrong: page 1, nothing to page.

@@ -1,13 +1,60 @@
 """The published record: frozen snapshots of reviewed entries. Public pages read only these."""
 
+import re
+
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connections, models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import Expression
 from django.urls import reverse
 from django.utils import timezone
 
 from .choices import Approval, Category, Certainty, Direction, Regimen
 from .content import Condition, Person, Topic
+
+# A list of uses filters on at most these columns (the public filters, a use page's related uses).
+LIST_FILTERS = ("approval", "category", "certainty", "regimen")
+# The words of a search. Anything else (quotes, operators, punctuation) is not searched for, so a
+# query is never read as the database's search syntax.
+SEARCH_WORD = re.compile(r"\w+")
+# Words this long also find the words they begin ("migr" finds "migraine"); a shorter one would
+# find nearly everything, so it finds only itself.
+SEARCH_PREFIX_LENGTH = 3
+# The full-text index the migration ``0011_public_indexes_and_search`` creates and the database
+# itself keeps in step with every write, whatever writes (publishing, imports, ``bulk_create``):
+# on SQLite an FTS5 table filled by triggers, on PostgreSQL a generated ``tsvector`` column of
+# uses_publication with a GIN index. Neither is a model field: nothing else reads them. Both stem
+# English words (Porter), so "reverses" finds "reversed".
+SEARCH_TABLE = "uses_publication_search"
+SEARCH_CONFIG = "english"
+
+
+class SearchVectorColumn(Expression):
+    """PostgreSQL's generated ``search_vector`` column of the query's publications.
+
+    Not raw SQL: the column follows the table's alias when the query becomes a subquery (as a
+    later page's keys do), where a table name would point at the outer query's rows.
+    """
+
+    output_field = SearchVectorField()
+
+    def __init__(self, alias: str | None = None):
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        return SearchVectorColumn(query.get_initial_alias())
+
+    def relabeled_clone(self, relabels):
+        return SearchVectorColumn(relabels.get(self.alias, self.alias))
+
+    def get_group_by_cols(self):
+        return [self]
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(self.alias)
+        return f"{table}.{connection.ops.quote_name('search_vector')}", []
 
 
 class Kind(models.TextChoices):
@@ -39,6 +86,12 @@ def public_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}is_current": True, f"{prefix}is_withdrawn": False})
 
 
+# What the public sees: each entry's current publication, unless it is a withdrawal. The partial
+# indexes below carry this condition, and ``public()`` filters with exactly these terms, so that
+# the database answers lists and counts from an index in article order.
+PUBLIC = public_q()
+
+
 class PublicationQuerySet(models.QuerySet):
     def current(self):
         """Each entry's current publication, withdrawn ones included."""
@@ -46,7 +99,7 @@ class PublicationQuerySet(models.QuerySet):
 
     def public(self):
         """What the public sees: current publications that are not withdrawals."""
-        return self.filter(public_q())
+        return self.filter(PUBLIC)
 
     def conditions(self):
         return self.filter(kind=Kind.CONDITION)
@@ -67,11 +120,63 @@ class PublicationQuerySet(models.QuerySet):
 
     def of_public_entries(self):
         """Publications (current or past) of entries the public may still see."""
-        public = Publication.objects.public()
-        return self.filter(
-            Q(condition__in=public.conditions().values("condition"))
-            | Q(topic__in=public.exclude(kind=Kind.CONDITION).values("topic"))
+        # One EXISTS with the entry's two keys inside it (a key that is null matches nothing):
+        # both databases answer it per row from the one-current-per-entry indexes, so a
+        # newest-first page such as the feed stops after its first rows.
+        public = Publication.objects.public().filter(
+            Q(condition=OuterRef("condition")) | Q(topic=OuterRef("topic"))
         )
+        return self.filter(Exists(public))
+
+    def search(self, text: str):
+        """Publications whose text has every word of ``text``, as a word or the start of one.
+
+        Best matches first, then the article's order. Full-text search on SQLite and PostgreSQL,
+        answered from the search index; on any other database, a scan for each word. On SQLite
+        the result names the publications table as such, so it is a query of its own, never a
+        subquery of another.
+        """
+        words = SEARCH_WORD.findall(text.lower())
+        if not words:
+            return self
+        vendor = connections[self.db].vendor
+        starts = [len(word) >= SEARCH_PREFIX_LENGTH for word in words]
+        if vendor == "sqlite":  # FTS5: every word ("pain"* finds "painful")
+            # The unary + keeps the full-text table the outer loop of the join: without table
+            # statistics SQLite would otherwise loop over public uses and run the full-text query
+            # (and its ranking) once for each of them. ``rank`` is bm25, best first.
+            return self.extra(
+                tables=[SEARCH_TABLE],
+                where=[
+                    f"{SEARCH_TABLE} MATCH %s",
+                    f'"uses_publication"."id" = +{SEARCH_TABLE}.rowid',
+                ],
+                params=[
+                    " ".join(
+                        f'"{word}"*' if start else f'"{word}"'
+                        for word, start in zip(words, starts, strict=True)
+                    )
+                ],
+                order_by=[f"{SEARCH_TABLE}.rank", "position", "title"],
+            )
+        if vendor == "postgresql":
+            query = SearchQuery(
+                " & ".join(
+                    f"{word}:*" if start else word
+                    for word, start in zip(words, starts, strict=True)
+                ),
+                search_type="raw",
+                config=SEARCH_CONFIG,
+            )
+            vector = SearchVectorColumn()
+            return (
+                self.alias(_search_vector=vector)
+                .filter(_search_vector=query)
+                .order_by(SearchRank(vector, query).desc(), "position", "title")
+            )
+        for word in words:
+            self = self.filter(search_text__contains=word)
+        return self
 
     def in_article_order(self):
         return self.order_by("position", "title")
@@ -203,12 +308,29 @@ class Publication(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["kind", "is_current", "position"], name="pub_kind_current"),
+            # Counts of public entries of a kind. SQLite would otherwise count through the unique
+            # index on addresses, which must read every row to leave withdrawn entries out.
+            models.Index(fields=["kind"], condition=PUBLIC, name="pub_public_kind"),
+            # Public lists in article order: all uses, and filtered by each list filter.
+            # With the key last, PostgreSQL finds a later page's keys from the index alone.
+            models.Index(
+                fields=["kind", "position", "title", "id"],
+                condition=PUBLIC,
+                name="pub_public_order",
+            ),
+            *(
+                models.Index(
+                    fields=["kind", column, "position", "title"],
+                    condition=PUBLIC,
+                    name=f"pub_public_{column}",
+                )
+                for column in LIST_FILTERS
+            ),
             models.Index(fields=["slug", "is_current"], name="pub_slug_current"),
             # The entries the public may see (their review histories are public), by id.
             models.Index(
                 fields=["kind", "condition", "topic", "is_current", "is_withdrawn"],
-                condition=Q(is_current=True, is_withdrawn=False),
+                condition=PUBLIC,
                 name="pub_public_entries",
             ),
             # People's pages and the sitemap: what each person wrote or reviewed, newest first
@@ -234,6 +356,8 @@ class Publication(models.Model):
                     ("pub_uses_by_label", ["evidence_label"]),
                 ]
             ),
+            # The feed: newest first.
+            models.Index(fields=["published_at", "id"], name="pub_published"),
         ]
 
     def __str__(self):

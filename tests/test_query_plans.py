@@ -1,0 +1,172 @@
+"""Public lists, counts, search and the feed read indexes, so they stay fast at any size.
+
+Query plans, not timings: a plan that walks the publications table or sorts it for a list would
+cost time in proportion to the catalogue. SQLite's plans are checked as they come, without table
+statistics (nothing runs ANALYZE); PostgreSQL's with sequential scans and sorts discouraged,
+since its planner rightly scans and sorts a table this small.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+from uses.models import Publication
+from uses.services import publish
+
+pytestmark = pytest.mark.django_db
+
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's query plans (CI runs them)"
+)
+
+# The publications table (or an alias of it in a subquery) read row by row, not by an index.
+TABLE_SCAN = re.compile(r"^SCAN (uses_publication|[TU]\d+)(?:$| (?!USING (COVERING )?INDEX))")
+SORT_FOR_ORDER = "USE TEMP B-TREE FOR ORDER BY"
+
+LISTS = [
+    "/uses/",
+    "/uses/?page=2",
+    "/uses/?approval=off_label",
+    "/uses/?category=pain",
+    "/uses/?category=pain&page=2",
+    "/uses/?certainty=low",
+    "/uses/?regimen=low_dose",
+    "/uses/?approval=off_label&category=pain&regimen=low_dose",
+]
+SEARCHES = ["/uses/?q=use", "/uses/?q=naltrexone+use&page=2", "/uses/?q=use&category=pain"]
+
+
+@pytest.fixture
+def catalogue(reviewer):
+    for number in range(25):
+        factories.make_published_condition(
+            name=f"Use {number}", slug=f"use-{number}", reviewer=reviewer, evidence=0
+        )
+
+
+def plans(client, url: str) -> list[list[str]]:
+    """The plan of each query that ``url`` makes about publications, one line per step."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    result = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if "uses_publication" in query["sql"]:
+                cursor.execute(explain + query["sql"])
+                result.append([row[-1].strip().removeprefix("->  ") for row in cursor.fetchall()])
+    return result
+
+
+@on_sqlite
+@pytest.mark.parametrize("url", LISTS)
+def test_sqlite_reads_lists_and_counts_from_an_index_in_order(client, catalogue, url):
+    for plan in plans(client, url):
+        assert not [step for step in plan if TABLE_SCAN.match(step)], plan
+        assert SORT_FOR_ORDER not in plan, plan
+        assert any("USING INDEX pub_public_" in step for step in plan), plan
+
+
+@on_sqlite
+@pytest.mark.parametrize("url", SEARCHES)
+def test_sqlite_search_starts_from_the_full_text_index(client, catalogue, url):
+    for plan in plans(client, url):
+        # The full-text query runs once, then each match is read by its key: never the reverse,
+        # which runs the full-text query (and its ranking) once per public use.
+        assert plan[0].startswith("SCAN uses_publication_search VIRTUAL TABLE"), plan
+        assert "SEARCH uses_publication USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+        assert not [step for step in plan if TABLE_SCAN.match(step)], plan
+
+
+@on_sqlite
+def test_sqlite_finds_a_use_page_and_its_related_uses_by_index(client, catalogue):
+    publication, history, related = plans(client, "/uses/use-3/")
+    assert "SEARCH uses_publication USING INDEX one_current_publication_per_address " in (
+        " ".join(publication)
+    )
+    assert not [step for step in history if TABLE_SCAN.match(step)], history
+    assert related == [
+        "SEARCH uses_publication USING INDEX pub_public_category (kind=? AND category=?)"
+    ]
+
+
+@on_sqlite
+def test_sqlite_reads_the_feed_newest_first_from_an_index(client, catalogue):
+    (feed,) = plans(client, "/feed/")
+    assert feed[0] == "SCAN uses_publication USING INDEX pub_published", feed
+    assert SORT_FOR_ORDER not in feed, feed
+    assert not [step for step in feed if TABLE_SCAN.match(step)], feed
+
+
+@on_sqlite
+def test_sqlite_search_index_follows_every_write(reviewer):
+    condition, _ = factories.make_published_condition(reviewer=reviewer, body="First words.")
+    condition.body = "Second words."
+    condition.save()
+    publish(entry=condition, reviewer=reviewer)
+    Publication.objects.filter(pk=condition.publications.earliest().pk).update(
+        search_text="changed in place"
+    )
+    with connection.cursor() as cursor:
+        # FTS5 compares its index with the publications table and raises if they differ.
+        cursor.execute(
+            "INSERT INTO uses_publication_search(uses_publication_search) "
+            "VALUES ('integrity-check')"
+        )
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+            ["uses_publication"],
+        )
+        # A migration that rebuilds the table (SQLite's way to alter a column) drops its
+        # triggers: it must create them again.
+        assert {name for (name,) in cursor.fetchall()} == {
+            "uses_publication_search_insert",
+            "uses_publication_search_update",
+            "uses_publication_search_delete",
+        }
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("url", "index"),
+    [
+        ("/uses/", "pub_public_order"),
+        ("/uses/?page=2", "pub_public_order"),
+        ("/uses/?category=pain", "pub_public_category"),
+        ("/feed/", "pub_published"),
+    ],
+)
+def test_postgresql_can_answer_lists_search_and_the_feed_from_their_indexes(
+    client, catalogue, url, index
+):
+    with connection.cursor() as cursor:  # the order must come from the index, not a sort
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    steps = [step for plan in plans(client, url) for step in plan]
+    assert any(index in step for step in steps), steps
+    assert not [step for step in steps if step.startswith("Seq Scan on uses_publication")], steps
+
+
+@on_postgresql
+def test_postgresql_search_can_use_its_full_text_index(catalogue):
+    """On a table this small the planner prefers other indexes; without them (dropped inside
+    the test's transaction) it must be able to answer the search from the GIN index, which
+    only holds if the query states the index's condition and expression as the index does."""
+    sql, params = Publication.objects.public().search("use").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT index.relname FROM pg_index JOIN pg_class index ON index.oid = indexrelid "
+            "JOIN pg_class tbl ON tbl.oid = indrelid WHERE tbl.relname = 'uses_publication' "
+            "AND index.relname <> 'pub_search_vector' "
+            "AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = indexrelid)"
+        )
+        for (index,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{index}"')
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on pub_search_vector" in plan, plan
