@@ -68,7 +68,7 @@ def test_sqlite_reads_lists_and_counts_from_an_index_in_order(client, catalogue,
     for plan in plans(client, url):
         assert not [step for step in plan if TABLE_SCAN.match(step)], plan
         assert SORT_FOR_ORDER not in plan, plan
-        assert any("USING INDEX pub_public_" in step for step in plan), plan
+        assert any("INDEX pub_" in step for step in plan), plan
 
 
 @on_sqlite
