@@ -5,6 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from uses.cache import public_record_changed
 from uses.models import Condition, Person, Publication, ReviewType, Topic
 from uses.serializers import SCHEMA_VERSION, publication_columns, serialize
 
@@ -123,4 +124,5 @@ def publish(
     )
     history.filter(is_current=True).update(is_current=False)
     publication.save(force_insert=True)
+    public_record_changed()  # in this transaction: every server's pages and ETags move with it
     return publication

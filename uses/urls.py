@@ -3,6 +3,7 @@ from django.urls import path
 
 from uses import views
 from uses.feeds import UpdatesFeed
+from uses.http import public_page
 from uses.sitemaps import SITEMAPS
 
 app_name = "uses"
@@ -16,7 +17,7 @@ urlpatterns = [
     path("evidence/", views.evidence_map, name="evidence-map"),
     path("how-we-grade-evidence/", views.grading_page, name="grading"),
     path("editorial-policy/", views.editorial_policy, name="editorial-policy"),
-    path("feed/", UpdatesFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feed/", public_page(UpdatesFeed()), name="feed"),
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
 ]

@@ -8,10 +8,11 @@ from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from uses import grading, jsonld
 from uses.filters import ConditionFilter
+from uses.http import public_page
 from uses.models import (
     Approval,
     Certainty,
@@ -81,7 +82,7 @@ def overview_context() -> dict:
     return {"approved": approved, "off_label_groups": group_by_category(off_label)}
 
 
-@require_GET
+@public_page
 def home(request):
     overview = Publication.objects.public().overview().with_people().first()
     context = overview_context()
@@ -91,7 +92,7 @@ def home(request):
     return entry_page(request, overview, TEMPLATES[Kind.OVERVIEW], topics=topics, **context)
 
 
-@require_GET
+@public_page
 def condition_list(request):
     if (certainty := request.GET.get("certainty")) in RENAMED_CERTAINTIES:
         params = request.GET.copy()  # a link from before "insufficient" became "not assessed"
@@ -148,7 +149,7 @@ def published_or_moved(queryset, slug: str) -> tuple[Publication | None, str | N
     return None, current.slug
 
 
-@require_GET
+@public_page
 def condition_detail(request, slug):
     publication, moved_to = published_or_moved(Publication.objects.conditions(), slug)
     if moved_to:
@@ -157,7 +158,7 @@ def condition_detail(request, slug):
     return entry_page(request, publication, TEMPLATES[Kind.CONDITION], related=related[:6])
 
 
-@require_GET
+@public_page
 def topic_detail(request, slug):
     publication, moved_to = published_or_moved(Publication.objects.topics(), slug)
     if moved_to:
@@ -165,7 +166,7 @@ def topic_detail(request, slug):
     return entry_page(request, publication, TEMPLATES[Kind.TOPIC], topics=current_topics())
 
 
-@require_GET
+@public_page
 def source_list(request):
     """What the published uses mention and the references behind them, with the uses of each."""
     uses = (
@@ -189,7 +190,7 @@ def source_list(request):
     )
 
 
-@require_GET
+@public_page
 def person_detail(request, slug):
     """A profile, for people a published page names; nobody else's is public."""
     person = get_object_or_404(Person.objects.named_on_public_pages(), slug=slug)
@@ -213,7 +214,7 @@ def person_detail(request, slug):
     )
 
 
-@require_GET
+@public_page
 def evidence_map(request):
     uses = list(current_uses())
     approved = [use for use in uses if use.approval == Approval.FDA_APPROVED]
@@ -230,7 +231,7 @@ def evidence_map(request):
     )
 
 
-@require_GET
+@public_page
 def grading_page(request):
     """How we grade evidence: the scheme and the rules every label on the site follows."""
     uses_by_label: dict[str, list[Publication]] = {}
@@ -277,7 +278,7 @@ def grading_page(request):
     )
 
 
-@require_GET
+@public_page
 def editorial_policy(request):
     """Site-level text with no medical facts: a flat page that goes live when saved."""
     page = get_object_or_404(FlatPage, url=EDITORIAL_POLICY_URL, sites=settings.SITE_ID)
@@ -293,13 +294,13 @@ def editorial_policy(request):
     )
 
 
-@require_GET
+@require_safe
 def favicon(request):
     """Browsers ask for /favicon.ico on pages (the admin's) that name no icon."""
     return redirect(static("images/favicon.svg"), permanent=True)
 
 
-@require_GET
+@public_page
 def robots_txt(request):
     return render(request, "robots.txt", content_type="text/plain")
 
