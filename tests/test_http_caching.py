@@ -2,6 +2,15 @@
 
 import datetime
 import gzip
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from http.cookiejar import CookieJar
+from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.request import HTTPCookieProcessor, build_opener, urlopen
 
 import pytest
 from django.conf import settings
@@ -376,3 +385,120 @@ def test_a_flushed_database_starts_a_version_again(client, published_site):
     public_record_changed()
     assert PublicVersion.objects.get().counter == 1
     assert client.get("/uses/fibromyalgia/")["ETag"] != response["ETag"]
+
+
+# --- two app servers, one database ---------------------------------------------------------------
+
+SETUP_SCRIPT = """
+import django
+django.setup()
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from uses import review
+from uses.models import Condition
+
+for command in ("migrate", "load_article", "demo_accounts"):
+    call_command(command, verbosity=0)
+editor = User.objects.get(username="editor")
+use = Condition.objects.get(slug="fibromyalgia")
+use.summary = "TWO SERVERS MARKER: a summary approved through server A."
+use._history_user = editor
+use.save()
+print(review.submit(entry=use, user=editor, public_note="A new summary.").pk)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def shared_database_url(tmp_path):
+    """A throw-away database for the servers: a SQLite file, or a new PostgreSQL database."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"naltrexone_two_servers_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_server(env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--log-level", "warning", "naltrexone_site.wsgi"],
+        cwd=settings.BASE_DIR, env=env,
+    )  # fmt: skip
+    return server, f"http://127.0.0.1:{port}"
+
+
+def wait_until_up(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the server stopped"
+        try:
+            urlopen(f"{base}/robots.txt", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{base} did not start")
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_publishing_through_one_server_shows_on_the_other_at_once(shared_database_url):
+    env = {**os.environ, "DATABASE_URL": shared_database_url, "DJANGO_DEBUG": "1"}
+    setup = subprocess.run(
+        [sys.executable, "-c", SETUP_SCRIPT],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert setup.returncode == 0, setup.stderr
+    submission = int(setup.stdout.split()[-1])
+    servers = []
+    try:
+        for _ in range(2):
+            servers.append(start_server(env))
+        (_, server_a), (_, server_b) = servers
+        for process, base in servers:
+            wait_until_up(base, process)
+        page = "/uses/fibromyalgia/"
+        for base in (server_a, server_b):  # both caches hold the page as it is
+            for _ in range(2):
+                assert b"TWO SERVERS MARKER" not in urlopen(base + page, timeout=10).read()
+        before = urlopen(server_b + page, timeout=10).headers["ETag"]
+
+        # A medical reviewer approves the pending submission in server A's admin.
+        browser = build_opener(HTTPCookieProcessor(CookieJar()))
+        login = browser.open(f"{server_a}/admin/login/", timeout=10).read().decode()
+        fields = {"username": "reviewer", "password": "reviewer-demo", "next": "/admin/"}
+        fields["csrfmiddlewaretoken"] = csrf_token(login)
+        home = browser.open(f"{server_a}/admin/login/", urlencode(fields).encode(), timeout=10)
+        assert home.url == f"{server_a}/admin/", "the reviewer could not log in"
+        review_url = f"{server_a}/admin/uses/submission/{submission}/review/"
+        form = browser.open(review_url, timeout=10).read().decode()
+        decision = {"decision": "approve", "comment": "", "csrfmiddlewaretoken": csrf_token(form)}
+        done = browser.open(review_url, urlencode(decision).encode(), timeout=10)
+        assert done.url == f"{server_a}/admin/uses/submission/", "the approval failed"
+
+        after = urlopen(server_b + page, timeout=10)  # the very next request to server B
+        assert b"TWO SERVERS MARKER" in after.read()
+        assert after.headers["ETag"] != before
+    finally:
+        for process, _ in servers:
+            process.terminate()
+        for process, _ in servers:
+            process.wait(timeout=10)
