@@ -502,3 +502,11 @@ def test_publishing_through_one_server_shows_on_the_other_at_once(shared_databas
             process.terminate()
         for process, _ in servers:
             process.wait(timeout=10)
+
+
+def test_static_files_are_precompressed_with_gzip_and_brotli():
+    from whitenoise.compress import Compressor
+
+    compressor = Compressor(quiet=True)
+    assert compressor.use_gzip
+    assert compressor.use_brotli  # the Brotli package is installed: browsers get .br files

@@ -23,8 +23,8 @@ from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, parse_http_date
 
 from uses.cache import current_version
 
@@ -90,8 +90,6 @@ def page_key(request, version: tuple) -> str:
 def stored(response) -> tuple:
     """What the cache keeps of a rendered response: its status, headers and bytes, plain and
     gzipped (compressed once per rendering, not once per request)."""
-    if hasattr(response, "render"):
-        response.render()
     body = response.content
     compressed = gzip.compress(body, compresslevel=6, mtime=0) if body else b""
     headers = [(name, value) for name, value in response.items() if name.lower() not in PER_REQUEST]
@@ -114,6 +112,53 @@ def from_stored(entry: tuple, *, gzipped: bool) -> HttpResponse:
     return response
 
 
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
+def validators(version: tuple, key: str) -> dict[str, str]:
+    """The headers that every answer for this page and version carries, 200 or 304."""
+    headers = {
+        "ETag": f'W/"{key}"',  # one tag for the plain and the gzipped bytes: equivalent, not equal
+        "Cache-Control": public_cache_control(),
+        "Vary": "Accept-Encoding",
+    }
+    changed_at = version[1]
+    if changed_at and (timezone.now() - changed_at).total_seconds() >= SETTLED_AFTER_SECONDS:
+        headers["Last-Modified"] = http_date(int(changed_at.timestamp()))
+    return headers
+
+
+def not_modified(request, headers: dict[str, str]) -> HttpResponse | None:
+    """Django's RFC 9110 evaluation of the request's preconditions: a 304 (or a 412), or None."""
+    if not any(name in request.META for name in CONDITIONAL_HEADERS):
+        return None
+    last_modified = headers.get("Last-Modified")
+    answer = get_conditional_response(
+        request,
+        etag=headers["ETag"],
+        last_modified=parse_http_date(last_modified) if last_modified else None,
+    )
+    if answer is not None and answer.status_code == 304:
+        for name, value in headers.items():
+            answer[name] = value
+    return answer
+
+
+def is_shared(response) -> bool:
+    """Whether one rendering may serve every reader: a page, and nothing personal in it."""
+    return (
+        response.status_code in CACHEABLE
+        and not getattr(response, "streaming", False)
+        and not response.cookies
+        and not response.has_header("Vary")  # public views vary by nothing
+    )
+
+
 def public_page(view):
     """Serve a public view (GET and HEAD only) with validators, the page cache and Cache-Control.
 
@@ -126,35 +171,25 @@ def public_page(view):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         version = current_version()
         key = page_key(request, version)
-        validators = HttpResponse(status=200)
-        validators["ETag"] = f'W/"{key}"'  # one tag for the plain and the gzipped bytes
-        changed_at = version[1]
-        last_modified = None
-        if changed_at and (timezone.now() - changed_at).total_seconds() >= SETTLED_AFTER_SECONDS:
-            last_modified = int(changed_at.timestamp())
-            validators["Last-Modified"] = http_date(last_modified)
-        validators["Cache-Control"] = public_cache_control()
-        patch_vary_headers(validators, ("Accept-Encoding",))
-        conditional = get_conditional_response(
-            request, etag=validators["ETag"], last_modified=last_modified, response=validators
-        )
-        if conditional is not validators:
-            return conditional  # 304 Not Modified (or 412 for a failed If-Match)
+        headers = validators(version, key)
+        if (answer := not_modified(request, headers)) is not None:
+            return answer  # before anything is looked up or rendered
 
         cache = caches[settings.PAGE_CACHE_ALIAS]
         entry = cache.get(key)
         if entry is None:
             response = view(request, *args, **kwargs)
-            if response.status_code not in CACHEABLE or getattr(response, "streaming", False):
+            if hasattr(response, "render"):
+                response.render()
+            if not is_shared(response):
                 response.setdefault("Cache-Control", PRIVATE)
                 return response
             entry = stored(response)
             cache.set(key, entry)
-        gzipped = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
+        gzipped = bool(re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
         response = from_stored(entry, gzipped=gzipped)
-        for header in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
-            if header in validators:
-                response[header] = validators[header]
+        for name, value in headers.items():
+            response[name] = value
         return response
 
     return wrapper
