@@ -15,6 +15,7 @@ from urllib.request import HTTPCookieProcessor, build_opener, urlopen
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import http_date
 
@@ -22,6 +23,7 @@ from tests import factories
 from tests.factories import edit
 from uses import review
 from uses.cache import public_record_changed
+from uses.http import public_page
 from uses.models import Publication, PublicVersion
 
 pytestmark = pytest.mark.django_db
@@ -204,6 +206,28 @@ def test_public_pages_do_not_vary_by_who_asks(client, published_site, medical_re
     assert not logged_in.cookies
     caches[settings.PAGE_CACHE_ALIAS].clear()
     assert client.get("/uses/fibromyalgia/").content == anonymous.content  # rendered for staff
+
+
+@pytest.mark.parametrize("personal", ["cookie", "vary"])
+def test_a_response_that_depends_on_its_reader_is_never_shared(rf, personal):
+    """A safety net: public views vary by nothing, but one that ever did is rendered each time."""
+    renderings = []
+
+    @public_page
+    def view(request):
+        renderings.append(request)
+        response = HttpResponse("<p>Hello, reader.</p>" * 20)
+        if personal == "cookie":
+            response.set_cookie("seen", "1")
+        else:
+            response["Vary"] = "Cookie"
+        return response
+
+    for _ in range(2):
+        response = view(rf.get("/personal/"))
+        assert response["Cache-Control"] == "private, no-store"
+        assert "ETag" not in response
+    assert len(renderings) == 2
 
 
 # --- methods ------------------------------------------------------------------------------------
