@@ -534,3 +534,23 @@ def test_static_files_are_precompressed_with_gzip_and_brotli():
     compressor = Compressor(quiet=True)
     assert compressor.use_gzip
     assert compressor.use_brotli  # the Brotli package is installed: browsers get .br files
+
+
+def test_a_deploy_that_changes_a_template_changes_the_release(tmp_path, monkeypatch):
+    from uses.http import code_fingerprint
+
+    monkeypatch.delenv("DJANGO_RELEASE", raising=False)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "uses").mkdir()
+    (tmp_path / "templates" / "base.html").write_text("<h1>One</h1>")
+    (tmp_path / "uses" / "views.py").write_text("ONE = 1")
+    first = code_fingerprint(tmp_path)
+    (tmp_path / "uses" / "notes.txt").write_text("not code")
+    assert code_fingerprint(tmp_path) == first
+    (tmp_path / "templates" / "base.html").write_text("<h1>Two</h1>")
+    second = code_fingerprint(tmp_path)
+    assert second != first
+    (tmp_path / "uses" / "views.py").write_text("ONE = 2")
+    assert code_fingerprint(tmp_path) not in {first, second}
+    monkeypatch.setenv("DJANGO_RELEASE", "v42")
+    assert code_fingerprint(tmp_path) == "v42"
