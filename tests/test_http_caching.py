@@ -146,6 +146,15 @@ def test_a_cached_page_is_served_with_one_query_and_no_rendering(
     assert again["Content-Type"] == first["Content-Type"]
 
 
+def test_the_views_own_headers_are_kept_in_the_cache(client, published_site):
+    for _ in range(2):
+        sitemap = client.get("/sitemap.xml")
+        assert sitemap["X-Robots-Tag"] == "noindex, noodp, noarchive"  # the sitemap view's
+        assert sitemap["Content-Type"] == "application/xml"
+        feed = client.get("/feed/")
+        assert feed["Content-Type"].startswith("application/atom+xml")
+
+
 def test_errors_are_never_cached_and_say_so(client, published_site, editor, medical_reviewer):
     for url, status in [("/uses/nothing-here/", 404), ("/uses/?certainty=bogus", 400)]:
         response = client.get(url)
