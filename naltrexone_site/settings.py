@@ -68,7 +68,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: precompressed, never re-gzipped
+    # Compresses what the views below return, with its BREACH padding (admin pages carry CSRF
+    # tokens); public pages come compressed from their cache and pass through untouched.
+    "django.middleware.gzip.GZipMiddleware",
+    "uses.middleware.PrivateErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,8 +116,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # An uploaded import waits between its preview and its confirmation in the database, so that any
 # app server can confirm what another one previewed (migration 0003 creates the table).
 IMPORT_CACHE_TABLE = "uses_pending_import"
+# Rendered public pages, keyed by the public record's version (uses/http.py): a change is seen by
+# every server at its next request whatever this cache is, so each process keeps its own by
+# default. Several servers may share one to render each page once, through Django's backends:
+# DJANGO_PAGE_CACHE_BACKEND=django.core.cache.backends.redis.RedisCache (needs the `redis`
+# package) and DJANGO_PAGE_CACHE_LOCATION=redis://127.0.0.1:6379/1.
+PAGE_CACHE_ALIAS = "pages"
+PAGE_CACHE = {
+    "BACKEND": os.environ.get(
+        "DJANGO_PAGE_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"
+    ),
+    "LOCATION": os.environ.get("DJANGO_PAGE_CACHE_LOCATION", "public-pages"),
+    "TIMEOUT": int(os.environ.get("DJANGO_PAGE_CACHE_TIMEOUT", str(60 * 60 * 24))),
+    "KEY_PREFIX": "page",
+}
+if "locmem" in PAGE_CACHE["BACKEND"]:  # most recently used first; a full cache drops a third
+    PAGE_CACHE["OPTIONS"] = {
+        "MAX_ENTRIES": int(os.environ.get("DJANGO_PAGE_CACHE_MAX_ENTRIES", "500"))
+    }
+# What browsers and CDNs may keep a public page for, and serve stale while they revalidate it.
+PUBLIC_PAGE_MAX_AGE = int(os.environ.get("DJANGO_PUBLIC_PAGE_MAX_AGE", "60"))
+PUBLIC_PAGE_STALE_WHILE_REVALIDATE = int(
+    os.environ.get("DJANGO_PUBLIC_PAGE_STALE_WHILE_REVALIDATE", "600")
+)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    PAGE_CACHE_ALIAS: PAGE_CACHE,
     "imports": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": IMPORT_CACHE_TABLE,

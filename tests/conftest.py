@@ -3,6 +3,14 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def empty_page_cache(settings):
+    """Each test starts with no cached public page: its database starts at the same version."""
+    from django.core.cache import caches
+
+    caches[settings.PAGE_CACHE_ALIAS].clear()
+
+
 @pytest.fixture
 def migrated_data(transactional_db):
     """What migrations create (the site, the roles), for tests that run after a flush."""

@@ -21,4 +21,6 @@ class UsesConfig(AppConfig):
     verbose_name = "Naltrexone content"
 
     def ready(self):
+        from uses import cache  # noqa: F401  (connects the public record's version to saves)
+
         post_migrate.connect(sync_site, sender=self)

@@ -22,3 +22,20 @@ class NotificationFailuresMiddleware:
         for failure in failures:
             messages.warning(request, failure, fail_silently=True)
         return response
+
+
+class PrivateErrorsMiddleware:
+    """Error pages (400, 404, 410, 500...) are never stored by a browser, proxy or CDN.
+
+    Public pages set their own Cache-Control (``uses.http.public_page``); an error raised in a
+    view, or an address no view answers, gets here without one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code >= 400:
+            response.setdefault("Cache-Control", "private, no-store")
+        return response

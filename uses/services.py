@@ -5,6 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from uses.cache import public_record_changed
 from uses.models import Condition, Person, Publication, PublishedSource, ReviewType, Topic
 from uses.serializers import (
     SCHEMA_VERSION,
@@ -158,4 +159,5 @@ def publish(
     history.filter(is_current=True).update(is_current=False)
     publication.save(force_insert=True)
     PublishedSource.objects.bulk_create(published_sources(publication))
+    public_record_changed()  # in this transaction: every server's pages and ETags move with it
     return publication

@@ -3,6 +3,7 @@ from django.urls import path
 
 from uses import views
 from uses.feeds import UpdatesFeed
+from uses.http import public_page
 from uses.sitemaps import SITEMAPS
 
 app_name = "uses"
@@ -16,17 +17,17 @@ urlpatterns = [
     path("evidence/", views.evidence_map, name="evidence-map"),
     path("how-we-grade-evidence/", views.grading_page, name="grading"),
     path("editorial-policy/", views.editorial_policy, name="editorial-policy"),
-    path("feed/", UpdatesFeed(), name="feed"),
+    path("feed/", public_page(UpdatesFeed()), name="feed"),
     # An index of sections, each in pages small enough for any catalogue's size.
     path(
         "sitemap.xml",
-        sitemaps.index,
+        public_page(sitemaps.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "uses:sitemap-section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemaps.sitemap,
+        public_page(sitemaps.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

@@ -9,10 +9,11 @@ from django.db import connections
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from uses import catalogue, grading, jsonld
 from uses.filters import ConditionFilter
+from uses.http import public_page
 from uses.models import (
     Certainty,
     Direction,
@@ -118,7 +119,7 @@ def requested_page(paginator: Paginator, number: str, *, first_only: bool = Fals
         raise Http404(f"There is no page {number}.") from exc
 
 
-@require_GET
+@public_page
 def home(request):
     overview = Publication.objects.public().overview().with_people().first()
     context = overview_context()
@@ -128,7 +129,7 @@ def home(request):
     return entry_page(request, overview, TEMPLATES[Kind.OVERVIEW], topics=topics, **context)
 
 
-@require_GET
+@public_page
 def condition_list(request):
     if (certainty := request.GET.get("certainty")) in RENAMED_CERTAINTIES:
         params = request.GET.copy()  # a link from before "insufficient" became "not assessed"
@@ -178,7 +179,7 @@ def published_or_moved(queryset, slug: str) -> tuple[Publication | None, str | N
     return None, current.slug
 
 
-@require_GET
+@public_page
 def condition_detail(request, slug):
     publication, moved_to = published_or_moved(Publication.objects.conditions(), slug)
     if moved_to:
@@ -187,7 +188,7 @@ def condition_detail(request, slug):
     return entry_page(request, publication, TEMPLATES[Kind.CONDITION], related=related[:6])
 
 
-@require_GET
+@public_page
 def topic_detail(request, slug):
     publication, moved_to = published_or_moved(Publication.objects.topics(), slug)
     if moved_to:
@@ -195,7 +196,7 @@ def topic_detail(request, slug):
     return entry_page(request, publication, TEMPLATES[Kind.TOPIC], topics=current_topics())
 
 
-@require_GET
+@public_page
 def source_list(request):
     """What the published uses mention and the references behind them, with the uses of each:
     read from the rows each publication wrote of what it cites, a page at a time."""
@@ -224,7 +225,7 @@ def source_list(request):
     )
 
 
-@require_GET
+@public_page
 def person_detail(request, slug):
     """A profile, for people a published page names; nobody else's is public."""
     person = get_object_or_404(Person.objects.named_on_public_pages(), slug=slug)
@@ -260,7 +261,7 @@ def person_detail(request, slug):
     )
 
 
-@require_GET
+@public_page
 def evidence_map(request):
     grid = catalogue.evidence_grid(current_uses())
     listed = [use for row in grid["rows"] for cell in row["cells"] for use in cell["uses"]]
@@ -279,7 +280,7 @@ def evidence_map(request):
     )
 
 
-@require_GET
+@public_page
 def grading_page(request):
     """How we grade evidence: the scheme and the rules every label on the site follows."""
     uses_by_label = catalogue.uses_by_label(
@@ -327,7 +328,7 @@ def grading_page(request):
     )
 
 
-@require_GET
+@public_page
 def editorial_policy(request):
     """Site-level text with no medical facts: a flat page that goes live when saved."""
     page = get_object_or_404(FlatPage, url=EDITORIAL_POLICY_URL, sites=settings.SITE_ID)
@@ -343,13 +344,13 @@ def editorial_policy(request):
     )
 
 
-@require_GET
+@require_safe
 def favicon(request):
     """Browsers ask for /favicon.ico on pages (the admin's) that name no icon."""
     return redirect(static("images/favicon.svg"), permanent=True)
 
 
-@require_GET
+@public_page
 def robots_txt(request):
     return render(request, "robots.txt", content_type="text/plain")
 

@@ -10,6 +10,7 @@ from .choices import (
 from .content import Condition, Evidence, EvidenceSource, Person, Source, Topic
 from .publishing import Kind, Publication, PublishedSource, ReviewType
 from .review import Action, ReviewState, ReviewVisit, Status, Submission
+from .versioning import PublicVersion
 
 __all__ = [
     "Action",
@@ -22,6 +23,7 @@ __all__ = [
     "EvidenceSource",
     "Kind",
     "Person",
+    "PublicVersion",
     "Publication",
     "PublishedSource",
     "Regimen",
