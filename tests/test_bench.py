@@ -8,20 +8,21 @@ import pytest
 from django.conf import settings as django_settings
 
 from naltrexone_site import bench_urls
+from uses.management.commands import _bench_served as served
 from uses.management.commands import bench
 from uses.models import Publication
 
 
 def test_the_floor_answers_its_precomputed_bytes_through_the_middleware(client, settings):
     settings.ROOT_URLCONF = "naltrexone_site.bench_urls"
-    response = client.get(bench.FLOOR)
+    response = client.get(served.FLOOR)
     assert response.status_code == 200
     assert response.content == bench_urls.FLOOR_BYTES
     assert "Content-Security-Policy" in response.headers  # the same middleware as every page
 
 
 def test_production_has_no_floor(client):
-    assert client.get(bench.FLOOR).status_code == 404
+    assert client.get(served.FLOOR).status_code == 404
 
 
 @pytest.mark.django_db
@@ -68,30 +69,30 @@ Transfer/sec:      3.64MB
 
 
 def test_wrk_output_gives_the_rate_and_what_went_wrong():
-    rate, errors = bench.parse_wrk(WRK_OUTPUT)
+    rate, errors = served.parse_wrk(WRK_OUTPUT)
     assert rate == 257.23
     assert "5 answers were not 2xx or 3xx" in errors
     assert "timeout 2" in errors
     clean = WRK_OUTPUT.replace("  Socket errors: connect 0, read 0, write 0, timeout 2\n", "")
-    assert bench.parse_wrk(clean.replace("  Non-2xx or 3xx responses: 5\n", "")) == (257.23, "")
+    assert served.parse_wrk(clean.replace("  Non-2xx or 3xx responses: 5\n", "")) == (257.23, "")
 
 
 def test_the_served_table_gives_each_page_its_ratio_to_the_floor():
     medians = {
-        (bench.FLOOR, "floor"): 4000.0,
+        (served.FLOOR, "floor"): 4000.0,
         ("/", "uncached"): 1000.0,
         ("/", "cached"): 3600.0,
         ("/", "304"): 4400.0,
         ("/feed/", "uncached"): 200.0,
         ("/feed/", "cached"): 3000.0,
     }
-    lines = bench.served_table(medians, ["/", "/feed/"]).splitlines()
+    lines = served.served_table(medians, ["/", "/feed/"]).splitlines()
     assert len(lines) == 5
     assert [cell.strip() for cell in lines[3].strip("|").split("|")] == [
         "`/`", "1000", "0.25", "3600", "0.90", "4400", "1.10",
     ]  # fmt: skip
     assert [cell.strip() for cell in lines[4].strip("|").split("|")] == [
-        "`/feed/`", "200", "0.05", "3000", "0.75", bench.DASH, bench.DASH,
+        "`/feed/`", "200", "0.050", "3000", "0.75", served.DASH, served.DASH,
     ]  # fmt: skip
 
 
