@@ -248,7 +248,7 @@ def served_table(medians: dict[tuple[str, str], float], pages: list[str]) -> str
         rate = medians.get((page, column))
         if rate is None:
             return [DASH, DASH]
-        return [f"{rate:.0f}", ratio(rate, floor)]
+        return [f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}", ratio(rate, floor)]
 
     rows = [["floor (bare view, precomputed bytes)", *cells(FLOOR, "floor"), "", "", "", ""]]
     for page in pages:
