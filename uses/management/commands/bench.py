@@ -229,8 +229,8 @@ def throwaway_database(folder: Path):
         # A file, not memory: the gunicorn workers must open the same database.
         test_settings["NAME"] = str(folder / "bench.sqlite3")
     else:
-        # Not the test suite's database, which a run of the tests may be using.
-        test_settings["NAME"] = f"bench_{old_name}"
+        # Neither the test suite's database nor another benchmark's, which may be in use.
+        test_settings["NAME"] = f"bench_{os.getpid()}_{old_name}"
     with contextlib.redirect_stdout(io.StringIO()):  # createcachetable's "already exists"
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
