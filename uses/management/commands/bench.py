@@ -1,116 +1,170 @@
-"""Benchmarks: how fast the public pages answer with a site of many published uses.
+"""Benchmarks: how fast the public pages answer, as ratios to a floor, at any catalogue size.
 
-Runs in a throw-away test database (SQLite in memory by default, or the DATABASE_URL server's
-``test_`` database), so it never touches real content.
+``manage.py bench`` builds a throw-away database (an SQLite file in a temporary folder, or the
+DATABASE_URL server's ``test_`` database) holding the article plus ``--uses`` synthetic published
+uses, and then:
+
+1. times every public page in-process with the page cache off (median and p95 ms, HTML size,
+   queries);
+2. serves the site under gunicorn as production does (DEBUG off, 2 sync workers, collected static
+   files, behind a TLS proxy as far as Django can tell) twice, with the page cache on and off
+   (``DJANGO_PAGE_CACHE``), and measures requests per second with ``wrk`` for the floor (a bare
+   view answering precomputed bytes the size of a use page, through the same server and
+   middleware), every page uncached, cached, and answering a conditional request with 304, in
+   interleaved rounds so that the machine's drift hits every figure alike; each figure is also
+   given as a multiple of the floor, which is what stays comparable between machines;
+3. times an approval (submit and approve one change, as the admin does);
+4. times the evidence import and export (``--import-rows 0`` skips it);
+5. repeats the in-process figures on a second database in a child process (``--database-url``;
+   SQLite by default when the main database is PostgreSQL).
+
+The tests run the in-process parts; they never start gunicorn or wrk.
 """
 
+import contextlib
+import io
+import os
 import resource
+import signal
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
 import tablib
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.db import connection, reset_queries
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, reset_queries, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
+from uses import review
+from uses.management.commands._bench_served import (
+    PAGES,
+    USE_PAGE,
+    ServedRun,
+    find_wrk,
+    markdown_table,
+)
 from uses.models import Condition, Evidence, Person, Publication, Source
+from uses.models.choices import Category
 from uses.resources import EvidenceResource
-from uses.serializers import condition_queryset
-from uses.services import publish
+from uses.roles import EDITORS, REVIEWERS
 
-PAGES = [
-    "/",
-    "/uses/",
-    "/uses/?category=pain&certainty=low&q=pain",
-    "/uses/fibromyalgia/",
-    "/topics/mechanism-of-action/",
-    "/sources/",
-    "/people/michael-espelin/",
-    "/evidence/",
-    "/sitemap.xml",
-    "/feed/",
-]
+APPROVALS = 5
 
 
 class Command(BaseCommand):
-    help = "Time the public pages on the article plus many synthetic published uses."
+    help = "Measure the public pages against a bare-view floor, in-process and under gunicorn."
 
     def add_arguments(self, parser):
-        parser.add_argument("--uses", type=int, default=300, help="Synthetic uses to add.")
-        parser.add_argument("--repeat", type=int, default=30, help="Requests per page.")
+        parser.add_argument(
+            "--uses", type=int, default=10_000, help="Synthetic published uses to add."
+        )
+        parser.add_argument(
+            "--seconds", type=int, default=3, help="Length of each wrk run (0: no served run)."
+        )
+        parser.add_argument(
+            "--rounds", type=int, default=3, help="Interleaved rounds over every URL."
+        )
+        parser.add_argument("--repeat", type=int, default=10, help="In-process requests per page.")
         parser.add_argument(
             "--import-rows", type=int, default=10_000, help="Rows of the evidence import (0: skip)."
         )
+        parser.add_argument(
+            "--database-url",
+            default=None,
+            help="A second database for the in-process figures (default: SQLite when the main "
+            "database is PostgreSQL; none otherwise).",
+        )
+        parser.add_argument(
+            "--in-process-only",
+            action="store_true",
+            help="Only the in-process figures and approval time (what a second database runs).",
+        )
 
-    def handle(self, *args, uses, repeat, import_rows, **options):
+    def handle(self, *args, uses, seconds, rounds, repeat, import_rows, **options):
+        in_process_only = options["in_process_only"]
+        serve = seconds > 0 and rounds > 0 and not in_process_only
+        wrk = find_wrk() if serve else ""
+        # Stopped with SIGTERM, the run still stops its servers and drops its database.
+        signal.signal(signal.SIGTERM, stop)
         # Measure as production runs: without DEBUG's log of every query.
         settings.DEBUG = False
-        old_name = connection.settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
+        with (
+            tempfile.TemporaryDirectory(prefix="naltrexone-bench-") as folder,
+            throwaway_database(Path(folder)) as database_url,
+        ):
             started = time.perf_counter()
-            self.build_site(uses)
+            build_site(uses)
             built = time.perf_counter() - started
             total = Publication.objects.current().conditions().count()
             self.stdout.write(
-                f"Site: {total} published uses on {connection.vendor}, built in {built:.1f} s. "
-                f"{repeat} requests per page."
+                f"\n## {total:,} published uses on {connection.vendor} (built in {built:.0f} s)\n"
             )
-            self.stdout.write(f"{'page':<45} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-            for url in PAGES:
-                median, p95, queries = self.time_page(url, repeat)
-                self.stdout.write(f"{url:<45} {median:>10.1f} {p95:>8.1f} {queries:>8}")
-            if import_rows:
-                self.bench_import_export(import_rows)
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-
-    def build_site(self, uses: int) -> None:
-        call_command("load_article", verbosity=0)
-        reviewer = Person.objects.get(slug="michael-espelin")
-        template = condition_queryset().get(slug="fibromyalgia")
-        sources = list(Source.objects.all()[:3])
-        for number in range(uses):
-            condition = Condition.objects.create(
-                name=f"Synthetic use {number}",
-                slug=f"synthetic-use-{number}",
-                category=template.category,
-                summary=f"{template.summary} ({number})",
-                body=template.body,
-                author=template.author,
-                position=1000 + number,
+            pages = measure_pages(PAGES, repeat)
+            self.stdout.write(
+                f"In-process, page cache off, {repeat} requests a page "
+                f"(median and 95th percentile):\n"
             )
-            for item in template.evidence.all():
-                evidence = Evidence.objects.create(
-                    condition=condition,
-                    claim=item.claim,
-                    design=item.design,
-                    certainty=item.certainty,
-                    direction=item.direction,
-                    citation_needed=item.citation_needed,
+            self.stdout.write(in_process_table(pages))
+            approval = measure_approval(APPROVALS)
+            self.stdout.write(
+                f"\nApproval (submit + approve one change, as the admin does), median of "
+                f"{APPROVALS}: {statistics.median(approval):.0f} ms "
+                f"(all: {', '.join(f'{ms:.0f}' for ms in approval)} ms)\n"
+            )
+            if serve:
+                floor_file = Path(folder) / "floor.html"
+                floor_file.write_bytes(Client(HTTP_HOST="127.0.0.1").get(USE_PAGE).content)
+                served = ServedRun(
+                    wrk=wrk,
+                    folder=Path(folder),
+                    database_url=database_url,
+                    floor_file=floor_file,
+                    seconds=seconds,
+                    rounds=rounds,
+                    write=self.stdout.write,
                 )
-                evidence.sources.set(sources)
-            publish(entry=condition, reviewer=reviewer, change_note="Benchmark data")
+                problems = served.run()
+            else:
+                problems = []
+            if import_rows and not in_process_only:
+                self.bench_import_export(import_rows)
+        if not in_process_only:
+            self.second_database(options["database_url"], uses=uses, repeat=repeat)
+        if problems:
+            raise CommandError("Some pages did not answer as they should:\n" + "\n".join(problems))
 
-    def time_page(self, url: str, repeat: int) -> tuple[float, float, int]:
-        client = Client(HTTP_HOST="127.0.0.1")
-        reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        queries = len(captured)
-        if response.status_code != 200:
-            raise AssertionError(f"{url} answered {response.status_code}")
-        timings = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-        return statistics.median(timings), p95, queries
+    def second_database(self, url: str | None, *, uses: int, repeat: int) -> None:
+        """The in-process figures on another database, in a child process configured for it."""
+        if url is None:
+            if connection.vendor != "postgresql":
+                return
+            url = "sqlite:///" + str(Path(tempfile.gettempdir()) / "naltrexone-bench.sqlite3")
+        command = [
+            sys.executable, "manage.py", "bench", "--in-process-only",
+            "--uses", str(uses), "--repeat", str(repeat), "--import-rows", "0",
+        ]  # fmt: skip
+        self.stdout.flush()
+        result = subprocess.run(
+            command,
+            cwd=settings.BASE_DIR,
+            env={**os.environ, "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.stdout.write(result.stdout)
+        if result.returncode:
+            raise CommandError(f"The benchmark on the second database failed:\n{result.stderr}")
 
     def bench_import_export(self, rows: int) -> None:
         """Preview, confirm and export of an evidence file, as the admin runs them."""
@@ -164,6 +218,204 @@ IMPORT_HEADERS = [
     "key", "condition", "position", "claim", "design", "certainty", "direction", "rationale",
     "sources", "citation_needed",
 ]  # fmt: skip
+
+
+def stop(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+# The throw-away site ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def throwaway_database(folder: Path):
+    """A fresh, migrated database for the run (SQLite: a file in ``folder``); yields its URL."""
+    test_settings = connection.settings_dict["TEST"]
+    old_name, old_test_name = connection.settings_dict["NAME"], test_settings["NAME"]
+    if connection.vendor == "sqlite":
+        # A file, not memory: the gunicorn workers must open the same database.
+        test_settings["NAME"] = str(folder / "bench.sqlite3")
+    else:
+        # Neither the test suite's database nor another benchmark's, which may be in use.
+        test_settings["NAME"] = f"bench_{os.getpid()}_{old_name}"
+    with contextlib.redirect_stdout(io.StringIO()):  # createcachetable's "already exists"
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield database_url(connection.settings_dict)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        test_settings["NAME"] = old_test_name
+
+
+def database_url(database: dict) -> str:
+    """The DATABASE_URL that opens ``database`` (a Django DATABASES entry)."""
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    user = quote(database["USER"] or "", safe="")
+    password = quote(database["PASSWORD"] or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{database['PORT']}" if database["PORT"] else ""
+    return f"postgres://{credentials}{database['HOST'] or ''}{port}/{database['NAME']}"
+
+
+def build_site(uses: int) -> None:
+    """The article plus ``uses`` published synthetic uses."""
+    call_command("load_article", verbosity=0)
+    try:
+        from uses.synthetic import add_published_uses
+    except ImportError:
+        add_published_uses = copy_published_uses
+    add_published_uses(uses)
+    if connection.vendor == "postgresql":
+        # What autovacuum soon does on a live server after a bulk load.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def copy_published_uses(count: int, batch: int = 1000) -> None:
+    """``count`` published uses, copied in bulk from the fibromyalgia page (the working copy too).
+
+    A stand-in until ``uses.synthetic`` exists: rows only, no review history.
+    """
+    template = Publication.objects.current().conditions().get(slug="fibromyalgia")
+    condition = template.condition
+    categories = list(Category.values)
+    skip = {"id", "name", "slug", "position", "category"}
+    fields = {
+        field.attname: getattr(condition, field.attname)
+        for field in Condition._meta.concrete_fields
+        if field.name not in skip
+    }
+    copied = {
+        field.attname: getattr(template, field.attname)
+        for field in Publication._meta.concrete_fields
+        if field.name not in {"id", "condition", "slug", "title", "position", "category"}
+    }
+    for start in range(0, count, batch):
+        numbers = range(start, min(start + batch, count))
+        with transaction.atomic():
+            entries = Condition.objects.bulk_create(
+                Condition(
+                    name=f"Synthetic use {number}",
+                    slug=f"synthetic-use-{number}",
+                    position=1000 + number,
+                    category=categories[number % len(categories)],
+                    **fields,
+                )
+                for number in numbers
+            )
+            Publication.objects.bulk_create(
+                Publication(
+                    **{
+                        **copied,
+                        "condition_id": entry.pk,
+                        "slug": entry.slug,
+                        "title": entry.name,
+                        "position": entry.position,
+                        "category": entry.category,
+                        "search_text": template.search_text.replace(template.title, entry.name),
+                        "snapshot": {
+                            **template.snapshot,
+                            "title": entry.name,
+                            "slug": entry.slug,
+                            "position": entry.position,
+                            "category": entry.category,
+                        },
+                    }
+                )
+                for entry in entries
+            )
+
+
+# In-process figures ----------------------------------------------------------------------------
+
+
+@dataclass
+class PageFigures:
+    url: str
+    median_ms: float
+    p95_ms: float
+    size: int
+    queries: int
+
+
+def page_cache_off():
+    """Render every request: the page cache reads ``PAGE_CACHE`` (env ``DJANGO_PAGE_CACHE``)."""
+    return override_settings(PAGE_CACHE=False)
+
+
+def measure_pages(urls: list[str], repeat: int) -> list[PageFigures]:
+    client = Client(HTTP_HOST="127.0.0.1")
+    figures = []
+    with page_cache_off():
+        for url in urls:
+            # Every request empties the query log (request_started): count from empty, at once.
+            reset_queries()
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            queries = len(captured)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}, not 200")
+            timings = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+            figures.append(
+                PageFigures(
+                    url=url,
+                    median_ms=statistics.median(timings) if timings else 0.0,
+                    p95_ms=percentile(timings, 95),
+                    size=len(response.content),
+                    queries=queries,
+                )
+            )
+    return figures
+
+
+def percentile(values: list[float], percent: int) -> float:
+    """The nearest-rank percentile (the slowest of few values, as a p95 of 10 should be)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = -(-len(ordered) * percent // 100)  # ceiling
+    return ordered[max(rank, 1) - 1]
+
+
+def in_process_table(pages: list[PageFigures]) -> str:
+    return markdown_table(
+        ["page", "median ms", "p95 ms", "KB", "queries"],
+        [
+            [f"`{page.url}`", f"{page.median_ms:.1f}", f"{page.p95_ms:.1f}",
+             f"{page.size / 1000:.0f}", str(page.queries)]
+            for page in pages
+        ],
+    )  # fmt: skip
+
+
+def measure_approval(times: int) -> list[float]:
+    """Milliseconds to submit and approve one change to a published use, ``times`` times."""
+    User = get_user_model()
+    editor, _ = User.objects.get_or_create(username="bench-editor", defaults={"is_staff": True})
+    editor.groups.set(Group.objects.filter(name=EDITORS))
+    approver, _ = User.objects.get_or_create(username="bench-reviewer", defaults={"is_staff": True})
+    approver.groups.set(Group.objects.filter(name=REVIEWERS))
+    Person.objects.get_or_create(
+        user=approver,
+        defaults={"name": "Bench Reviewer", "slug": "bench-reviewer", "credentials": "MD"},
+    )
+    entry = Condition.objects.get(slug="fibromyalgia")
+    summary = entry.summary
+    timings = []
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        for number in range(times):
+            entry.summary = f"{summary} (Benchmark change {number}.)"
+            entry.save()
+            started = time.perf_counter()
+            submission = review.submit(entry=entry, user=editor, public_note="Benchmark change.")
+            review.approve(submission=submission, reviewer=approver)
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def peak_rss_mb() -> float:
