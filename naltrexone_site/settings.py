@@ -122,6 +122,9 @@ IMPORT_CACHE_TABLE = "uses_pending_import"
 # DJANGO_PAGE_CACHE_BACKEND=django.core.cache.backends.redis.RedisCache (needs the `redis`
 # package) and DJANGO_PAGE_CACHE_LOCATION=redis://127.0.0.1:6379/1.
 PAGE_CACHE_ALIAS = "pages"
+# DJANGO_PAGE_CACHE=off renders every public page on every request (validators stay): what
+# `make bench` measures as "uncached".
+PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE = {
     "BACKEND": os.environ.get(
         "DJANGO_PAGE_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"

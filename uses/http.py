@@ -183,7 +183,7 @@ def public_page(view):
             return answer  # before anything is looked up or rendered
 
         cache = caches[settings.PAGE_CACHE_ALIAS]
-        entry = cache.get(key)
+        entry = cache.get(key) if settings.PAGE_CACHE_ENABLED else None
         if entry is None:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render"):
@@ -192,7 +192,8 @@ def public_page(view):
                 response.setdefault("Cache-Control", PRIVATE)
                 return response
             entry = stored(response)
-            cache.set(key, entry)
+            if settings.PAGE_CACHE_ENABLED:
+                cache.set(key, entry)
         gzipped = bool(re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
         response = from_stored(entry, gzipped=gzipped)
         for name, value in headers.items():

@@ -12,6 +12,7 @@ import itertools
 from django.core.management import call_command
 from django.db import transaction
 
+from uses.cache import public_record_changed
 from uses.models import (
     Approval,
     Category,
@@ -64,6 +65,7 @@ def add_published_uses(count: int) -> list[Publication]:
     return publications
 
 
+@transaction.atomic
 def _publish_batch(plan) -> list[Publication]:
     conditions = Condition.objects.bulk_create(
         [
@@ -145,4 +147,5 @@ def _publish_batch(plan) -> list[Publication]:
     PublishedSource.objects.bulk_create(
         [row for publication in publications for row in published_sources(publication)]
     )
+    public_record_changed()  # as a real approval does: every cached page is out of date
     return publications

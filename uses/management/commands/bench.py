@@ -41,7 +41,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, reset_queries, transaction
+from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -54,9 +54,9 @@ from uses.management.commands._bench_served import (
     markdown_table,
 )
 from uses.models import Condition, Evidence, Person, Publication, Source
-from uses.models.choices import Category
 from uses.resources import EvidenceResource
 from uses.roles import EDITORS, REVIEWERS
+from uses.synthetic import add_published_uses
 
 APPROVALS = 5
 
@@ -261,70 +261,11 @@ def database_url(database: dict) -> str:
 def build_site(uses: int) -> None:
     """The article plus ``uses`` published synthetic uses."""
     call_command("load_article", verbosity=0)
-    try:
-        from uses.synthetic import add_published_uses
-    except ImportError:
-        add_published_uses = copy_published_uses
     add_published_uses(uses)
     if connection.vendor == "postgresql":
         # What autovacuum soon does on a live server after a bulk load.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-
-
-def copy_published_uses(count: int, batch: int = 1000) -> None:
-    """``count`` published uses, copied in bulk from the fibromyalgia page (the working copy too).
-
-    A stand-in until ``uses.synthetic`` exists: rows only, no review history.
-    """
-    template = Publication.objects.current().conditions().get(slug="fibromyalgia")
-    condition = template.condition
-    categories = list(Category.values)
-    skip = {"id", "name", "slug", "position", "category"}
-    fields = {
-        field.attname: getattr(condition, field.attname)
-        for field in Condition._meta.concrete_fields
-        if field.name not in skip
-    }
-    copied = {
-        field.attname: getattr(template, field.attname)
-        for field in Publication._meta.concrete_fields
-        if field.name not in {"id", "condition", "slug", "title", "position", "category"}
-    }
-    for start in range(0, count, batch):
-        numbers = range(start, min(start + batch, count))
-        with transaction.atomic():
-            entries = Condition.objects.bulk_create(
-                Condition(
-                    name=f"Synthetic use {number}",
-                    slug=f"synthetic-use-{number}",
-                    position=1000 + number,
-                    category=categories[number % len(categories)],
-                    **fields,
-                )
-                for number in numbers
-            )
-            Publication.objects.bulk_create(
-                Publication(
-                    **{
-                        **copied,
-                        "condition_id": entry.pk,
-                        "slug": entry.slug,
-                        "title": entry.name,
-                        "position": entry.position,
-                        "category": entry.category,
-                        "search_text": template.search_text.replace(template.title, entry.name),
-                        "snapshot": {
-                            **template.snapshot,
-                            "title": entry.name,
-                            "slug": entry.slug,
-                            "position": entry.position,
-                            "category": entry.category,
-                        },
-                    }
-                )
-                for entry in entries
-            )
 
 
 # In-process figures ----------------------------------------------------------------------------
@@ -340,8 +281,9 @@ class PageFigures:
 
 
 def page_cache_off():
-    """Render every request: the page cache reads ``PAGE_CACHE`` (env ``DJANGO_PAGE_CACHE``)."""
-    return override_settings(PAGE_CACHE=False)
+    """Render every request: the page cache reads ``PAGE_CACHE_ENABLED`` (env
+    ``DJANGO_PAGE_CACHE``)."""
+    return override_settings(PAGE_CACHE_ENABLED=False)
 
 
 def measure_pages(urls: list[str], repeat: int) -> list[PageFigures]:
