@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from uses.models import Person, Publication
@@ -73,6 +74,7 @@ def measure(client) -> dict[str, tuple[int, int]]:
     return measured
 
 
+@override_settings(PAGE_CACHE_ENABLED=False)  # what each page costs to render, every time
 def test_public_pages_stay_bounded_in_queries_and_bytes_as_the_catalogue_grows(client):
     add_published_uses(SMALL - 22)  # after the article's own 22 uses
     assert Publication.objects.public().conditions().count() == SMALL

@@ -24,12 +24,15 @@ PAGES = [
     "/",
     "/uses/",
     "/uses/?category=pain&certainty=low&q=pain",
+    "/uses/?q=naltrexone",
     "/uses/fibromyalgia/",
     "/topics/mechanism-of-action/",
     "/sources/",
     "/people/michael-espelin/",
     "/evidence/",
+    "/how-we-grade-evidence/",
     "/sitemap.xml",
+    "/sitemap-entries.xml",
     "/feed/",
 ]
 USE_PAGE = "/uses/fibromyalgia/"
