@@ -24,7 +24,7 @@ from tests import factories
 from tests.factories import edit
 from uses import review
 from uses.cache import public_record_changed
-from uses.http import public_page
+from uses.http import public_page, start_of_today
 from uses.models import Publication, PublicVersion
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,15 @@ PUBLIC_URLS = [
     "/robots.txt",
 ]
 PUBLIC = "public, max-age=60, stale-while-revalidate=600"
+
+
+@pytest.fixture(autouse=True)
+def days_long_past(monkeypatch):
+    """Today began long ago, so that a page's Last-Modified is its last change (a test that runs
+    just after midnight would otherwise see midnight instead). The day's own test undoes this."""
+    monkeypatch.setattr(
+        "uses.http.start_of_today", lambda: datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    )
 
 
 def settle():
@@ -128,6 +137,32 @@ def test_a_stale_etag_or_date_gets_the_page_after_a_change(client, published_sit
         "/uses/fibromyalgia/", headers={"If-Modified-Since": first["Last-Modified"]}
     )
     assert date_only.status_code == 200
+
+
+def test_a_new_day_renders_a_review_that_fell_due_overnight(client, published_site, monkeypatch):
+    """No publication marks a review overdue: the date does. Yesterday's page, its ETag and its
+    date no longer hold today."""
+    monkeypatch.setattr("uses.http.start_of_today", start_of_today)  # the real one
+    today = timezone.localdate()
+    Publication.objects.public().filter(slug="fibromyalgia").update(next_review_due=today)
+    public_record_changed()
+    PublicVersion.objects.update(changed_at=timezone.now() - datetime.timedelta(days=2))
+    before = client.get("/uses/fibromyalgia/")
+    assert "due for its next medical review" not in before.content.decode()
+
+    tomorrow = today + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    after = client.get(
+        "/uses/fibromyalgia/",
+        headers={"If-None-Match": before["ETag"], "If-Modified-Since": before["Last-Modified"]},
+    )
+    assert after.status_code == 200
+    assert "due for its next medical review" in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+    date_only = client.get(
+        "/uses/fibromyalgia/", headers={"If-Modified-Since": before["Last-Modified"]}
+    )
+    assert date_only.status_code == 200  # modified at midnight
 
 
 # --- the page cache -----------------------------------------------------------------------------
