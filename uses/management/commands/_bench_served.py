@@ -133,7 +133,7 @@ class ServedRun:
                     for port in (cached, uncached):
                         fetch(port, FLOOR, REQUEST_HEADERS)
         medians = {key: statistics.median(values) for key, values in rates.items()}
-        self.write(served_table(medians, PAGES))
+        self.write(served_table(medians, PAGES, self.seconds))
         return sorted(set(problems))
 
 
@@ -240,7 +240,7 @@ def parse_wrk(output: str) -> tuple[float, str]:
     return float(rate[1]), "; ".join(errors)
 
 
-def served_table(medians: dict[tuple[str, str], float], pages: list[str]) -> str:
+def served_table(medians: dict[tuple[str, str], float], pages: list[str], seconds: int) -> str:
     """Requests per second and their ratio to the floor, a row per page (a dash: not measured)."""
     floor = medians[(FLOOR, "floor")]
 
@@ -248,6 +248,8 @@ def served_table(medians: dict[tuple[str, str], float], pages: list[str]) -> str
         rate = medians.get((page, column))
         if rate is None:
             return [DASH, DASH]
+        if rate == 0:  # no answer came within the run: slower than one per run
+            return [f"< {1 / seconds:.2f}", f"< {1 / seconds / floor:.4f}"]
         return [f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}", ratio(rate, floor)]
 
     rows = [["floor (bare view, precomputed bytes)", *cells(FLOOR, "floor"), "", "", "", ""]]
