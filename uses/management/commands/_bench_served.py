@@ -264,11 +264,13 @@ def served_table(medians: dict[tuple[str, str], float], pages: list[str], second
 
 
 def ratio(rate: float, floor: float) -> str:
-    """``rate`` as a multiple of the floor, with a third decimal for the slowest pages."""
+    """``rate`` as a multiple of the floor, with two significant digits for the slowest pages."""
     if not floor:
         return DASH
     value = rate / floor
-    return f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
+    if value >= 0.1:
+        return f"{value:.2f}"
+    return f"{value:.3f}" if value >= 0.01 else f"{value:.4f}"
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
