@@ -85,15 +85,18 @@ def test_the_served_table_gives_each_page_its_ratio_to_the_floor():
         ("/", "304"): 4400.0,
         ("/feed/", "uncached"): 200.0,
         ("/feed/", "cached"): 3000.0,
+        ("/sources/", "uncached"): 0.0,
     }
-    lines = served.served_table(medians, ["/", "/feed/"]).splitlines()
-    assert len(lines) == 5
+    lines = served.served_table(medians, ["/", "/feed/", "/sources/"], 4).splitlines()
+    assert len(lines) == 6
     assert [cell.strip() for cell in lines[3].strip("|").split("|")] == [
         "`/`", "1000", "0.25", "3600", "0.90", "4400", "1.10",
     ]  # fmt: skip
     assert [cell.strip() for cell in lines[4].strip("|").split("|")] == [
         "`/feed/`", "200", "0.050", "3000", "0.75", served.DASH, served.DASH,
     ]  # fmt: skip
+    # No answer within a 4-second run: slower than a quarter of a request a second.
+    assert "< 0.25" in lines[5] and "< 0.0001" in lines[5]
 
 
 def test_the_command_runs_its_in_process_part_on_a_throwaway_database():

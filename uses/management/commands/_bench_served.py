@@ -136,7 +136,7 @@ class ServedRun:
                     for port in (cached, uncached):
                         fetch(port, FLOOR, REQUEST_HEADERS)
         medians = {key: statistics.median(values) for key, values in rates.items()}
-        self.write(served_table(medians, PAGES))
+        self.write(served_table(medians, PAGES, self.seconds))
         return sorted(set(problems))
 
 
@@ -243,7 +243,7 @@ def parse_wrk(output: str) -> tuple[float, str]:
     return float(rate[1]), "; ".join(errors)
 
 
-def served_table(medians: dict[tuple[str, str], float], pages: list[str]) -> str:
+def served_table(medians: dict[tuple[str, str], float], pages: list[str], seconds: int) -> str:
     """Requests per second and their ratio to the floor, a row per page (a dash: not measured)."""
     floor = medians[(FLOOR, "floor")]
 
@@ -251,6 +251,8 @@ def served_table(medians: dict[tuple[str, str], float], pages: list[str]) -> str
         rate = medians.get((page, column))
         if rate is None:
             return [DASH, DASH]
+        if rate == 0:  # no answer came within the run: slower than one per run
+            return [f"< {1 / seconds:.2f}", f"< {1 / seconds / floor:.4f}"]
         return [f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}", ratio(rate, floor)]
 
     rows = [["floor (bare view, precomputed bytes)", *cells(FLOOR, "floor"), "", "", "", ""]]
@@ -265,11 +267,13 @@ def served_table(medians: dict[tuple[str, str], float], pages: list[str]) -> str
 
 
 def ratio(rate: float, floor: float) -> str:
-    """``rate`` as a multiple of the floor, with a third decimal for the slowest pages."""
+    """``rate`` as a multiple of the floor, with two significant digits for the slowest pages."""
     if not floor:
         return DASH
     value = rate / floor
-    return f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
+    if value >= 0.1:
+        return f"{value:.2f}"
+    return f"{value:.3f}" if value >= 0.01 else f"{value:.4f}"
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
