@@ -134,7 +134,9 @@ def test_an_edit_is_saved_and_submitted_in_one_step_and_a_second_reviewer_approv
     reviewer.wait_for_selector("text=Approved.")
 
     # The public page shows the change, who reviewed it and the public line; never the note.
-    reader.goto(public_url)
+    # (A browser may keep a public page for a minute, as Cache-Control allows: a reload asks the
+    # server, which answers with the new version at once.)
+    reader.reload()
     html = reader.content()
     assert "Stanford studies found benefit for pain and fatigue." in html
     assert "Dr Mara, MD" in reader.locator(".byline").inner_text()
