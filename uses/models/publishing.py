@@ -358,6 +358,10 @@ class Publication(models.Model):
             ),
             # The feed: newest first.
             models.Index(fields=["published_at", "id"], name="pub_published"),
+            # The sitemap index: when public content last changed.
+            models.Index(
+                fields=["content_published_at"], condition=PUBLIC, name="pub_public_updated"
+            ),
         ]
 
     def __str__(self):
