@@ -32,8 +32,15 @@ class PersonSitemap(Sitemap):
     """The profiles of the people public pages name."""
 
     def items(self):
-        # A few dozen people at most: one query, where a queryset would also be counted.
-        return list(Person.objects.named_on_public_pages().with_last_change().order_by("slug"))
+        # A few dozen people at most: one query, where a queryset would also be counted, and
+        # once per request (the framework asks for the items to count them and again to date them).
+        if self._people is None:
+            self._people = list(
+                Person.objects.named_on_public_pages().with_last_change().order_by("slug")
+            )
+        return self._people
+
+    _people = None
 
     def lastmod(self, item):
         return item.last_change
