@@ -79,13 +79,14 @@ def public_cache_control() -> str:
     )
 
 
-def page_key(request, version: tuple) -> str:
-    """One page of one version of the record, for one release: the cache key and the ETag."""
+def page_key(request, version: tuple, midnight: datetime.datetime) -> str:
+    """One page of one version of the record, for one release and one day (``midnight``, from
+    ``start_of_today``): the cache key and the ETag."""
     counter, changed_at = version
     parts = (
         str(counter),
         changed_at.isoformat() if changed_at else "",  # a restored backup reuses counters
-        timezone.localdate().isoformat(),  # a new day can make a page's review overdue
+        midnight.isoformat(),  # a new day can make a page's review overdue
         release_token(),
         request.scheme,  # the feed and the sitemap print absolute links
         request.get_host(),
@@ -127,14 +128,14 @@ CONDITIONAL_HEADERS = (
 )
 
 
-def validators(version: tuple, key: str) -> dict[str, str]:
+def validators(version: tuple, key: str, midnight: datetime.datetime) -> dict[str, str]:
     """The headers that every answer for this page and version carries, 200 or 304."""
     headers = {
         "ETag": f'W/"{key}"',  # one tag for the plain and the gzipped bytes: equivalent, not equal
         "Cache-Control": public_cache_control(),
         "Vary": "Accept-Encoding",
     }
-    changed_at = version[1] and max(version[1], start_of_today())
+    changed_at = version[1] and max(version[1], midnight)
     if changed_at and (timezone.now() - changed_at).total_seconds() >= SETTLED_AFTER_SECONDS:
         headers["Last-Modified"] = http_date(int(changed_at.timestamp()))
     return headers
@@ -177,8 +178,9 @@ def public_page(view):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         version = current_version()
-        key = page_key(request, version)
-        headers = validators(version, key)
+        midnight = start_of_today()  # once: the key and the dates must agree on the day
+        key = page_key(request, version, midnight)
+        headers = validators(version, key, midnight)
         if (answer := not_modified(request, headers)) is not None:
             return answer  # before anything is looked up or rendered
 
