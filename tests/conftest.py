@@ -4,6 +4,12 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests make hundreds of accounts: hash their passwords cheaply (production keeps PBKDF2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def empty_page_cache(settings):
     """Each test starts with no cached public page: its database starts at the same version."""
     from django.core.cache import caches
