@@ -37,9 +37,15 @@ def sync_roles(apps) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
+        # A migration's historical apps have no models module, so create_permissions would skip
+        # them: lend one for the call, and give back what was there (the real registry's module,
+        # when a test passes it, so that later flushes still run post-migrate set-up).
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, verbosity=0)
+        finally:
+            app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in ROLE_PERMISSIONS.items():
