@@ -12,7 +12,7 @@ from tests import factories
 from tests.factories import edit
 from uses import review, selectors
 from uses.models import Publication, ReviewState, Status, Submission
-from uses.services import publish
+from uses.services import add_months, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -103,9 +103,24 @@ def test_approval_records_who_when_and_renews_the_review_dates(published, editor
     assert Publication.objects.current().get(condition=published) == publication
 
 
-def review_date_after(day, *, months):
-    from uses.services import add_months
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 1, 15), 1, datetime.date(2026, 2, 15)),
+        (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),  # a shorter month's last day
+        (datetime.date(2028, 1, 31), 1, datetime.date(2028, 2, 29)),  # a leap year's
+        (datetime.date(2026, 3, 31), 1, datetime.date(2026, 4, 30)),
+        (datetime.date(2026, 11, 30), 3, datetime.date(2027, 2, 28)),  # into the next year
+        (datetime.date(2026, 12, 1), 12, datetime.date(2027, 12, 1)),
+        (datetime.date(2026, 6, 10), 60, datetime.date(2031, 6, 10)),
+        (datetime.date(2024, 2, 29), 12, datetime.date(2025, 2, 28)),
+    ],
+)
+def test_add_months_keeps_the_day_or_takes_the_last_of_a_shorter_month(day, months, expected):
+    assert add_months(day, months) == expected
 
+
+def review_date_after(day, *, months):
     return add_months(day, months)
 
 
