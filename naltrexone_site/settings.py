@@ -73,6 +73,7 @@ MIDDLEWARE = [
     # tokens); public pages come compressed from their cache and pass through untouched.
     "django.middleware.gzip.GZipMiddleware",
     "uses.middleware.PrivateErrorsMiddleware",
+    "uses.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,6 +1,7 @@
 """Request-wide helpers that are not domain logic."""
 
 from django.contrib import messages
+from django.shortcuts import render
 
 from uses import notifications
 
@@ -39,3 +40,33 @@ class PrivateErrorsMiddleware:
         if response.status_code >= 400:
             response.setdefault("Cache-Control", "private, no-store")
         return response
+
+
+class RefuseNulCharactersMiddleware:
+    """A query string holding a NUL character answers 400, with a message.
+
+    No filter, search or lookup can hold one (PostgreSQL's text refuses it, and no link or form
+    sends one), so it can only come from a crafted address: it is refused before any view or
+    database sees it. Form data is left to the forms and the review steps, which refuse control
+    characters with an error beside the field and keep what was typed (``uses.validators``).
+    """
+
+    MESSAGE = (
+        "The address contains a NUL character (%00), which no filter or search accepts. "
+        "Nothing was changed: remove it and try again."
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self.holds_nul(request.GET):
+            return render(request, "400.html", {"message": self.MESSAGE}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def holds_nul(data) -> bool:
+        return any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in data.lists()
+        )

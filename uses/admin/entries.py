@@ -16,6 +16,7 @@ from uses.forms import ReviewedEntryForm
 from uses.models import ReviewState, Submission
 from uses.roles import can_review, can_submit
 
+from .crafted import CraftedInputMixin
 from .history import HistoryAdmin
 from .links import entry_url
 from .versions import CompareVersionsMixin
@@ -39,7 +40,7 @@ def submit_each(model_admin, request, entries, *, note: str) -> int:
     return submitted
 
 
-class RecordAdminMixin:
+class RecordAdminMixin(CraftedInputMixin):
     """For the records of the workflow (publications, submissions): they change only through
     the review steps, never by adding, editing or deleting rows in the admin."""
 

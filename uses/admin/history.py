@@ -7,6 +7,8 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from uses.review_checks import word_diff
 
+from .crafted import CraftedInputMixin
+
 
 def as_text(value) -> str:
     if value is None:
@@ -37,7 +39,7 @@ class WordDiffContextHelper(HistoricalRecordContextHelper):
         return changes
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(CraftedInputMixin, SimpleHistoryAdmin):
     """History to read, never to write: reverting would skip review-state and conflict checks,
     and simple-history's own form checks only the view permission."""
 

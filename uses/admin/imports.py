@@ -14,6 +14,8 @@ from import_export.forms import ImportForm
 from uses.models import Condition, Evidence, Source, Topic
 from uses.roles import can_submit_entries
 
+from .crafted import CraftedExportMixin
+
 FORMATS = [CSV, XLSX, JSON]
 IMPORTED_ENTRIES_SESSION_KEY = "uses:imported-entries"
 
@@ -55,14 +57,14 @@ def entries_changed_by(model, pks, earlier_conditions=()) -> list[str]:
     return [f"condition:{pk}" for pk in sorted(set(conditions))]
 
 
-class ExportOnlyMixin(ExportMixin):
+class ExportOnlyMixin(CraftedExportMixin, ExportMixin):
     formats = FORMATS
 
     def has_export_permission(self, request):
         return model_permission(request, "view", self.opts)
 
 
-class WorkingCopyImportExportMixin(ImportExportMixin):
+class WorkingCopyImportExportMixin(CraftedExportMixin, ImportExportMixin):
     """Import needs add and change permission, export needs view; both stay in the admin."""
 
     formats = FORMATS

@@ -18,6 +18,7 @@ from uses.review_checks import checklist, diff_snapshots
 from uses.roles import can_review, can_submit_entries
 from uses.views import preview_page
 
+from .crafted import pk_or_404
 from .entries import RecordAdminMixin, submit_each
 from .imports import IMPORTED_ENTRIES_SESSION_KEY
 from .links import entry_url
@@ -88,7 +89,8 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        return HttpResponseRedirect(reverse("admin:uses_submission_review", args=[object_id]))
+        submission = self.submission_or_denied(request, pk_or_404(Submission, object_id))
+        return HttpResponseRedirect(reverse("admin:uses_submission_review", args=[submission.pk]))
 
     def submission_or_denied(self, request, pk) -> Submission:
         submission = get_object_or_404(

@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -29,8 +29,20 @@ from .choices import (
 )
 
 REVIEW_INTERVAL_HELP = (
-    "How many months a medical review stays valid before the entry must be reviewed again."
+    "How many months a medical review stays valid before the entry must be reviewed again "
+    "(1 to 60)."
 )
+# A medical review holds for one month to five years: the form, an import and the database agree.
+REVIEW_INTERVAL_MONTHS = (1, 60)
+
+
+def review_interval_in_range(model_name: str) -> models.CheckConstraint:
+    low, high = REVIEW_INTERVAL_MONTHS
+    return models.CheckConstraint(
+        condition=Q(review_interval_months__gte=low, review_interval_months__lte=high),
+        name=f"{model_name}_review_interval_in_range",
+        violation_error_message=f"The review interval must be {low} to {high} months.",
+    )
 
 
 class Revisioned(models.Model):
@@ -300,7 +312,12 @@ class ReviewedEntry(Revisioned):
         Person, on_delete=models.PROTECT, related_name="%(class)s_authored", null=True, blank=True
     )
     review_interval_months = models.PositiveSmallIntegerField(
-        default=12, help_text=REVIEW_INTERVAL_HELP
+        default=12,
+        validators=[
+            MinValueValidator(REVIEW_INTERVAL_MONTHS[0]),
+            MaxValueValidator(REVIEW_INTERVAL_MONTHS[1]),
+        ],
+        help_text=REVIEW_INTERVAL_HELP,
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -354,6 +371,7 @@ class Condition(ReviewedEntry):
         ordering = ["position", "name"]
         verbose_name = "use (condition)"
         verbose_name_plural = "uses (conditions)"
+        constraints = [review_interval_in_range("condition")]
 
     def __str__(self):
         return self.name
@@ -484,6 +502,7 @@ class Topic(ReviewedEntry):
                 name="one_overview_topic",
                 violation_error_message="Only one topic can be the overview.",
             ),
+            review_interval_in_range("topic"),
         ]
 
     def __str__(self):
