@@ -231,6 +231,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# An admin session lasts a working day from its last change (login, a saved form), then asks for
+# the password again. Changing a password ends the user's other sessions (Django's session hash).
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_HOURS", "9")) * 60 * 60
 CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

@@ -53,3 +53,10 @@ def test_a_malformed_editorial_address_is_refused():
 def test_production_settings_pass_the_deployment_checks():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_admin_session_lasts_a_working_day_unless_configured():
+    assert settings.SESSION_COOKIE_AGE == 9 * 60 * 60
+    script = "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)"
+    result = run_manage("shell", "-c", script, env={"DJANGO_SESSION_HOURS": "2"})
+    assert result.stdout.strip().splitlines()[-1] == str(2 * 60 * 60), result.stderr
