@@ -886,3 +886,52 @@ def test_a_withdrawal_says_which_waiting_changes_it_replaces(client, users, revi
     page = editor_client.get(response["Location"]).content.decode()
     assert "Withdrawal of" in page
     assert "It replaces the submission of changes by Edna" in page
+
+
+def test_a_session_expires_after_a_working_day(client, users):
+    client.force_login(users["editor"])
+    assert client.session.get_expiry_age() == 9 * 60 * 60
+    assert client.get("/admin/").status_code == 200
+
+
+def test_changing_a_password_ends_the_users_other_sessions(users):
+    from django.test import Client
+
+    editor = users["editor"]
+    editor.set_password("Old-password-123")
+    editor.save()
+    here, elsewhere = Client(), Client()
+    for session in (here, elsewhere):
+        assert session.login(username=editor.username, password="Old-password-123")
+    response = here.post(
+        "/admin/password_change/",
+        {
+            "old_password": "Old-password-123",
+            "new_password1": "A-new-long-passphrase-42",
+            "new_password2": "A-new-long-passphrase-42",
+        },
+    )
+    assert response.status_code == 302
+    assert here.get("/admin/").status_code == 200  # the session that changed it goes on
+    response = elsewhere.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_the_editorial_policy_cannot_be_deleted(client, users, editorial_policy):
+    from django.contrib.flatpages.models import FlatPage
+
+    other = FlatPage.objects.create(url="/about/", title="About", content="About us.")
+    other.sites.add(*editorial_policy.sites.all())
+    client.force_login(users["superuser"])
+    page = f"/admin/flatpages/flatpage/{editorial_policy.pk}/delete/"
+    assert client.get(page).status_code == 403
+    assert client.post(page, {"post": "yes"}).status_code == 403
+    chosen = {"action": "delete_selected", "post": "yes"}
+    both = [editorial_policy.pk, other.pk]
+    response = client.post("/admin/flatpages/flatpage/", {**chosen, "_selected_action": both})
+    assert response.status_code == 403
+    assert FlatPage.objects.count() == 2
+    response = client.post("/admin/flatpages/flatpage/", {**chosen, "_selected_action": other.pk})
+    assert response.status_code == 302
+    assert list(FlatPage.objects.values_list("url", flat=True)) == ["/editorial-policy/"]
+    assert client.get("/editorial-policy/").status_code == 200

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from . import content, review  # noqa: F401 - importing registers the admin classes
+from . import content, pages, review  # noqa: F401 - importing registers the admin classes
 
 admin.site.site_header = "Naltrexone uses: editorial admin"
 admin.site.site_title = "Naltrexone uses admin"
