@@ -339,6 +339,29 @@ def test_pages_send_a_strict_content_security_policy(client, published_site):
     assert "unsafe-inline" not in policy
 
 
+@pytest.mark.parametrize(
+    ("address", "status"),
+    [
+        ("/", 200),
+        ("/uses/fibromyalgia/", 200),
+        ("/uses/?certainty=nonsense", 400),
+        ("/no-such-page/", 404),
+        ("/static/css/site.css", 200),
+        ("/admin/login/", 200),
+        ("/feed/", 200),
+    ],
+)
+def test_every_response_limits_browser_features_and_cross_origin_loads(
+    client, published_site, address, status
+):
+    for _ in range(2):  # rendered, then from the page cache
+        response = client.get(address)
+        assert response.status_code == status
+        assert "camera=()" in response["Permissions-Policy"]
+        assert "geolocation=()" in response["Permissions-Policy"]
+        assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
 def test_draft_topics_and_a_changed_overview_stay_private(client, published_site):
     factories.make_topic(title="Secret topic", slug="secret-topic")
     overview = published_site["overview"]

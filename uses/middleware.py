@@ -1,5 +1,6 @@
 """Request-wide helpers that are not domain logic."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
 
@@ -70,3 +71,16 @@ class RefuseNulCharactersMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in data.lists()
         )
+
+
+class CrossOriginResourcePolicyMiddleware:
+    """``Cross-Origin-Resource-Policy`` on every response, static files included (Django has a
+    setting for the opener policy, not this one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY)
+        return response
