@@ -1,5 +1,8 @@
 # Two commands set everything up: `make run` serves the site, `make test` runs the suite.
 PYTHON ?= python3
+# `make run PORT=8001` serves elsewhere; the site's own links (canonical, feed, sitemap, emails)
+# follow unless DJANGO_SITE_URL says otherwise.
+PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
@@ -28,8 +31,9 @@ run: install
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py load_article --verbosity 0
 	$(PY) manage.py demo_accounts --verbosity 0
-	echo "Serving http://127.0.0.1:8000/ (admin at /admin/; stop with Ctrl+C)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	echo "Serving http://127.0.0.1:$(PORT)/ (admin at /admin/; stop with Ctrl+C)"
+	DJANGO_SITE_URL="$${DJANGO_SITE_URL:-http://127.0.0.1:$(PORT)}" \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest -q

@@ -60,3 +60,17 @@ def test_an_admin_session_lasts_a_working_day_unless_configured():
     script = "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)"
     result = run_manage("shell", "-c", script, env={"DJANGO_SESSION_HOURS": "2"})
     assert result.stdout.strip().splitlines()[-1] == str(2 * 60 * 60), result.stderr
+
+
+def test_make_run_serves_on_the_port_asked_and_the_sites_links_follow_it():
+    result = subprocess.run(
+        ["make", "--dry-run", "--always-make", "run", "PORT=8001"],
+        cwd=settings.BASE_DIR,
+        env={key: value for key, value in os.environ.items() if key != "DJANGO_SITE_URL"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert 'DJANGO_SITE_URL="${DJANGO_SITE_URL:-http://127.0.0.1:8001}"' in result.stdout
+    assert "manage.py runserver 127.0.0.1:8001" in result.stdout
