@@ -5,11 +5,6 @@ returning precomputed bytes) goes through the same server and middleware as the 
 Production never loads this module, so it has no such address.
 """
 
-import os
-
 from naltrexone_site.settings import *  # noqa: F403
-from naltrexone_site.settings import STATIC_ROOT
 
 ROOT_URLCONF = "naltrexone_site.bench_urls"
-# collectstatic runs into the benchmark's temporary folder, never over a deployment's files.
-STATIC_ROOT = os.environ.get("DJANGO_BENCH_STATIC_ROOT") or STATIC_ROOT

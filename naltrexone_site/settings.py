@@ -180,7 +180,9 @@ SITE_ID = 1
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Development serves static files straight from static/; production from collectstatic's output.
-STATIC_ROOT = None if DEBUG else BASE_DIR / "staticfiles"
+STATIC_ROOT = (
+    None if DEBUG else Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+)
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
@@ -203,6 +205,13 @@ EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "editorial@localhost")
+# For the SMTP backend (django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # a mail server that hangs never holds a worker for long
 # Where readers report an error: the footer and the editorial policy link to it. Unset, the site
 # offers no address rather than one nobody reads.
 EDITORIAL_EMAIL = os.environ.get("DJANGO_EDITORIAL_EMAIL", "").strip()

@@ -1,8 +1,13 @@
 """Production settings refuse insecure configuration and pass Django's deployment checks."""
 
 import os
+import re
+import shlex
+import socket
 import subprocess
 import sys
+import time
+from urllib.request import urlopen
 
 from django.conf import settings
 
@@ -74,3 +79,84 @@ def test_make_run_serves_on_the_port_asked_and_the_sites_links_follow_it():
     assert result.returncode == 0, result.stderr
     assert 'DJANGO_SITE_URL="${DJANGO_SITE_URL:-http://127.0.0.1:8001}"' in result.stdout
     assert "manage.py runserver 127.0.0.1:8001" in result.stdout
+
+
+def readme() -> str:
+    return (settings.BASE_DIR / "README.md").read_text()
+
+
+def test_the_readme_documents_every_variable_the_settings_and_gunicorn_read():
+    sources = [
+        settings.BASE_DIR / "naltrexone_site" / "settings.py",
+        settings.BASE_DIR / "naltrexone_site" / "gunicorn.conf.py",
+    ]
+    read = {
+        name
+        for source in sources
+        for name in re.findall(r'"((?:DJANGO|GUNICORN)_[A-Z_]+|DATABASE_URL)"', source.read_text())
+    }
+    assert len(read) > 20
+    documented = set(re.findall(r"`((?:DJANGO|GUNICORN)_[A-Z_]+|DATABASE_URL)`", readme()))
+    assert sorted(read - documented) == []
+
+
+def production_blocks() -> tuple[list[str], list[str]]:
+    """The README's two production code blocks, as lines: behind TLS, and over plain HTTP."""
+    section = readme().split("### Production", 1)[1].split("\n### ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 2, "the production section has its two command blocks"
+    return [block.strip().splitlines() for block in blocks]
+
+
+def test_the_readmes_production_commands_run_as_written_and_serve(tmp_path):
+    """The commands of the README's production section, over plain HTTP as it says for a test:
+    the database, the secret, the address and the static folder are this test's own."""
+    behind_tls, plain_http = production_blocks()
+    port = free_port()
+    own = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        "DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"],
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SITE_URL": f"http://127.0.0.1:{port}",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "GUNICORN_WORKERS": "1",
+    }
+    exports = [line for line in behind_tls + plain_http if line.startswith("export ")]
+    commands = [line for line in behind_tls if not line.startswith("export ")]
+    serve = plain_http[-1].replace("10.0.0.5:8000", f"127.0.0.1:{port}")
+    assert commands[-1].endswith(serve.split(" ", 1)[1])  # the same server, on another address
+    ours = [f"export {name}={shlex.quote(value)}" for name, value in own.items()]
+    # exec: the server is this process, so that stopping it stops the server.
+    script = "\n".join(["set -e", *exports, *ours, *commands[:-1], f"exec env {serve}"])
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    server = subprocess.Popen(["bash", "-c", script], cwd=settings.BASE_DIR, env=env)
+    try:
+        response = wait_for(f"http://127.0.0.1:{port}/", server)
+        assert response.status == 200
+        assert b"Naltrexone" in response.read()
+        assert "gunicorn" not in response.headers.get("Server", "")
+        assert response.headers["Permissions-Policy"]
+        assert response.headers["Strict-Transport-Security"] is None  # HSTS off over plain HTTP
+        css = urlopen(f"http://127.0.0.1:{port}/static/css/site.css", timeout=10)
+        assert css.status == 200  # collected, and served by whitenoise
+        assert css.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, server: subprocess.Popen, seconds: int = 180):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the production commands stopped"
+        try:
+            return urlopen(url, timeout=5)
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer")

@@ -94,7 +94,7 @@ class ServedRun:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SITE_URL": "https://naltrexone.example",
             "DATABASE_URL": self.database_url,
-            "DJANGO_BENCH_STATIC_ROOT": str(self.folder / "static"),
+            "DJANGO_STATIC_ROOT": str(self.folder / "static"),  # never over a deployment's files
             "DJANGO_BENCH_FLOOR_FILE": str(self.floor_file),
             "DJANGO_PAGE_CACHE": page_cache,
         }
