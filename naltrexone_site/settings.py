@@ -4,6 +4,7 @@ Development needs no variables at all. With ``DJANGO_DEBUG`` off (production) th
 start without a real ``DJANGO_SECRET_KEY`` and an explicit ``DJANGO_ALLOWED_HOSTS``.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "axes",
     "uses",
 ]
 
@@ -86,7 +88,23 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Login lockout (django-axes): after DJANGO_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for DJANGO_LOGIN_LOCKOUT_MINUTES, even with the right
+# password. A success resets the count; `manage.py axes_reset_username NAME` lifts a lockout now.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "30"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 
 ROOT_URLCONF = "naltrexone_site.urls"
 

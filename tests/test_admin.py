@@ -902,7 +902,8 @@ def test_changing_a_password_ends_the_users_other_sessions(users):
     editor.save()
     here, elsewhere = Client(), Client()
     for session in (here, elsewhere):
-        assert session.login(username=editor.username, password="Old-password-123")
+        login_page = {"username": editor.username, "password": "Old-password-123"}
+        assert session.post("/admin/login/", login_page).status_code == 302
     response = here.post(
         "/admin/password_change/",
         {
@@ -935,3 +936,37 @@ def test_the_editorial_policy_cannot_be_deleted(client, users, editorial_policy)
     assert response.status_code == 302
     assert list(FlatPage.objects.values_list("url", flat=True)) == ["/editorial-policy/"]
     assert client.get("/editorial-policy/").status_code == 200
+
+
+def test_repeated_wrong_passwords_lock_the_login_until_an_administrator_lifts_it(client, users):
+    from django.core.management import call_command
+
+    editor = users["editor"]
+    editor.set_password("The-right-password-1")
+    editor.save()
+    wrong = {"username": editor.username, "password": "wrong"}
+    right = {"username": editor.username, "password": "The-right-password-1"}
+    answers = [client.post("/admin/login/", wrong).status_code for _ in range(6)]
+    assert answers == [200, 200, 200, 200, 429, 429]  # the form again, then locked at the fifth
+    locked = client.post("/admin/login/", right)
+    assert locked.status_code == 429  # even the right password
+    assert "Too many failed logins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+    call_command("axes_reset_username", editor.username, verbosity=0)
+    assert client.post("/admin/login/", right).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_lockout_holds_for_one_username_from_one_address(client, users):
+    """Someone guessing one account's password cannot lock its owner out from elsewhere."""
+    from django.test import Client
+
+    editor = users["editor"]
+    editor.set_password("The-right-password-1")
+    editor.save()
+    for _ in range(5):
+        client.post("/admin/login/", {"username": editor.username, "password": "wrong"})
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    right = {"username": editor.username, "password": "The-right-password-1"}
+    assert elsewhere.post("/admin/login/", right).status_code == 302
