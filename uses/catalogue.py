@@ -6,8 +6,8 @@ with a link to the full list, the way an A to Z index does. So each page costs t
 of queries and about the same bytes whether 20 or 10,000 uses are published.
 """
 
-from django.db.models import Count, F, Min, Window
-from django.db.models.functions import RowNumber
+from django.db import connections
+from django.db.models import Count, Min, Q
 
 from uses.models import Approval, Category, Certainty, Direction, PublishedSource
 from uses.models.choices import label
@@ -33,24 +33,34 @@ LISTED = (
 )
 
 
-def first_of_each(queryset, fields: tuple[str, ...], count: int, order=("position", "title")):
-    """At most ``count`` rows of each group of equal ``fields``, first by ``order``.
+def first_of_each(
+    queryset, groups, fields: tuple[str, ...], count: int, order=("position", "title")
+):
+    """At most ``count`` rows of each of ``groups`` (tuples of values of ``fields``), first by
+    ``order``.
 
-    The rows are ranked in a subquery that reads only the grouping and ordering columns (an
-    index holds them all), and only the chosen rows are read whole.
+    One subquery per group, each the first ``count`` entries of an index range (an index leads
+    with ``fields`` and then ``order``): a few probes per group, however many rows a group
+    has. (Ranking every row with a window function read the whole catalogue.) PostgreSQL reads
+    the subqueries' keys as one UNION ALL; SQLite, which cannot limit the parts of a compound
+    query, as IN lists joined by OR, which it answers from the primary key (PostgreSQL would
+    scan the table to test each row against them).
     """
-    rank = Window(
-        RowNumber(),
-        partition_by=[F(field) for field in fields],
-        order_by=[F(field).asc() for field in order],
-    )
-    chosen = (
-        queryset.order_by()
-        .annotate(rank_in_group=rank)
-        .filter(rank_in_group__lte=count)
-        .values("pk")
-    )
-    return queryset.model.objects.filter(pk__in=chosen)
+    firsts = [
+        queryset.filter(**dict(zip(fields, group, strict=True)))
+        .order_by(*order)
+        .values("pk")[:count]
+        for group in groups
+    ]
+    chosen = queryset.model.objects.order_by()
+    if not firsts:
+        return chosen.none()
+    if connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        return chosen.filter(pk__in=firsts[0].union(*firsts[1:], all=True))
+    any_of = Q()
+    for first in firsts:
+        any_of |= Q(pk__in=first)
+    return chosen.filter(any_of)
 
 
 def counts_by(queryset, *fields: str) -> dict[tuple, int]:
@@ -67,7 +77,8 @@ def use_index(uses) -> dict:
     """The home page's index: the approved uses and each category of off-label uses with its
     count, a small category's names in full and a bigger one's first few."""
     counts = counts_by(uses, "approval", "category")
-    names = list(first_of_each(uses, ("approval", "category"), NAMES_PER_CATEGORY).only(*LISTED))
+    names = first_of_each(uses, counts, ("approval", "category"), NAMES_PER_CATEGORY)
+    names = list(names.only(*LISTED))
     approved = _in_article_order(use for use in names if use.approval == Approval.FDA_APPROVED)
     off_label_counts: dict[str, int] = {}
     for (approval, category), count in counts.items():
@@ -104,7 +115,7 @@ def evidence_grid(uses) -> dict:
     """Uses placed by the certainty and direction of their best evidence, each cell with its
     count and its first few uses; approved uses apart, as the regulator graded them."""
     counts = counts_by(uses, "approval", "certainty", "direction")
-    names = first_of_each(uses, ("approval", "certainty", "direction"), NAMES_PER_CELL)
+    names = first_of_each(uses, counts, ("approval", "certainty", "direction"), NAMES_PER_CELL)
     names = list(names.only(*LISTED))
     certainties, directions = [*Certainty.values], [*Direction.values]
     cells = {(c, d): {"count": 0, "uses": []} for c in certainties for d in directions}
@@ -147,7 +158,7 @@ def uses_by_label(uses) -> dict[str, dict]:
     """For each label text: how many uses carry it and the first few of them."""
     counts = counts_by(uses, "evidence_label")
     groups = {text: {"count": count, "uses": []} for (text,), count in counts.items()}
-    for use in first_of_each(uses, ("evidence_label",), NAMES_PER_LABEL).only(*LISTED):
+    for use in first_of_each(uses, counts, ("evidence_label",), NAMES_PER_LABEL).only(*LISTED):
         groups[use.evidence_label]["uses"].append(use)
     for group in groups.values():
         group["uses"] = _in_article_order(group["uses"])
@@ -184,7 +195,8 @@ def sources_page(page) -> dict:
     wanted = {(row["is_reference"], row["key"]) for row in page}
     rows = (
         first_of_each(
-            PublishedSource.objects.of_public_uses().filter(key__in={key for _, key in wanted}),
+            PublishedSource.objects.of_public_uses(),
+            sorted(wanted),
             ("is_reference", "key"),
             USES_PER_SOURCE,
             order=("publication__position", "publication__title"),
