@@ -1,15 +1,24 @@
 """Reads for the pages that sum up the whole catalogue: the home page, the evidence map, the
 grading page and the sources page.
 
-Each gives counts from one GROUP BY and names at most a few uses per group (one windowed query),
-with a link to the full list, the way an A to Z index does. So each page costs the same number
+Each gives counts that publishing keeps (uses.tallies) and names at most a few uses per group
+(one query, a few index probes per group), with a link to the full list, the way an A to Z
+index does. So each page costs the same number
 of queries and about the same bytes whether 20 or 10,000 uses are published.
 """
 
 from django.db import connections
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q, Sum
 
-from uses.models import Approval, Category, Certainty, Direction, PublishedSource
+from uses.models import (
+    Approval,
+    Category,
+    Certainty,
+    Direction,
+    PublicSource,
+    PublicUseCount,
+    PublishedSource,
+)
 from uses.models.choices import label
 
 NAMES_PER_CATEGORY = 8  # a small category is listed whole; a bigger one links to its list
@@ -63,9 +72,15 @@ def first_of_each(
     return chosen.filter(any_of)
 
 
-def counts_by(queryset, *fields: str) -> dict[tuple, int]:
-    """How many rows of ``queryset`` share each combination of ``fields``."""
-    rows = queryset.order_by().values_list(*fields).annotate(count=Count("pk"))
+def counts_by(*fields: str) -> dict[tuple, int]:
+    """How many public uses share each combination of ``fields``: publishing keeps the counts
+    (uses.tallies), a few rows whatever the number of uses."""
+    rows = (
+        PublicUseCount.objects.filter(uses__gt=0)
+        .order_by()
+        .values_list(*fields)
+        .annotate(count=Sum("uses"))
+    )
     return {tuple(row[:-1]): row[-1] for row in rows}
 
 
@@ -76,7 +91,7 @@ def _in_article_order(uses) -> list:
 def use_index(uses) -> dict:
     """The home page's index: the approved uses and each category of off-label uses with its
     count, a small category's names in full and a bigger one's first few."""
-    counts = counts_by(uses, "approval", "category")
+    counts = counts_by("approval", "category")
     names = first_of_each(uses, counts, ("approval", "category"), NAMES_PER_CATEGORY)
     names = list(names.only(*LISTED))
     approved = _in_article_order(use for use in names if use.approval == Approval.FDA_APPROVED)
@@ -114,7 +129,7 @@ def use_index(uses) -> dict:
 def evidence_grid(uses) -> dict:
     """Uses placed by the certainty and direction of their best evidence, each cell with its
     count and its first few uses; approved uses apart, as the regulator graded them."""
-    counts = counts_by(uses, "approval", "certainty", "direction")
+    counts = counts_by("approval", "certainty", "direction")
     names = first_of_each(uses, counts, ("approval", "certainty", "direction"), NAMES_PER_CELL)
     names = list(names.only(*LISTED))
     certainties, directions = [*Certainty.values], [*Direction.values]
@@ -156,7 +171,7 @@ def evidence_grid(uses) -> dict:
 
 def uses_by_label(uses) -> dict[str, dict]:
     """For each label text: how many uses carry it and the first few of them."""
-    counts = counts_by(uses, "evidence_label")
+    counts = counts_by("evidence_label")
     groups = {text: {"count": count, "uses": []} for (text,), count in counts.items()}
     for use in first_of_each(uses, counts, ("evidence_label",), NAMES_PER_LABEL).only(*LISTED):
         groups[use.evidence_label]["uses"].append(use)
@@ -169,23 +184,15 @@ def uses_by_label(uses) -> dict[str, dict]:
 def cited_sources():
     """Each source that public uses cite, once per way it is shown (a source that is
     a mention in one snapshot and a reference in another is in both groups), by name, with the
-    number of uses citing it: a query to paginate."""
-    return (
-        PublishedSource.objects.of_public_uses()
-        .values("is_reference", "key")
-        .annotate(name=Min("sort_title"), uses=Count("publication_id"))
-        .order_by("-is_reference", "name", "key")
+    number of uses citing it: a query to paginate. Publishing keeps these rows (uses.tallies)."""
+    return PublicSource.objects.order_by("-is_reference", "name", "key").values(
+        "is_reference", "key", "name", "uses"
     )
 
 
 def source_counts() -> dict[bool, int]:
     """How many references and how many mentions public uses cite."""
-    rows = (
-        PublishedSource.objects.of_public_uses()
-        .order_by()
-        .values_list("is_reference")
-        .annotate(count=Count("key", distinct=True))
-    )
+    rows = PublicSource.objects.order_by().values_list("is_reference").annotate(count=Count("pk"))
     return {True: 0, False: 0, **dict(rows)}
 
 
@@ -199,13 +206,15 @@ def sources_page(page) -> dict:
             sorted(wanted),
             ("is_reference", "key"),
             USES_PER_SOURCE,
-            order=("publication__position", "publication__title"),
+            order=("use_position", "use_title"),
         )
         .select_related("publication")
         .only(
             "key",
             "is_reference",
             "data",
+            "use_position",
+            "use_title",
             "publication__kind",
             "publication__slug",
             "publication__title",
@@ -219,7 +228,7 @@ def sources_page(page) -> dict:
     for entry in page:
         found = sorted(
             citing.get((entry["is_reference"], entry["key"]), []),
-            key=lambda row: (row.publication.position, row.publication.title),
+            key=lambda row: (row.use_position, row.use_title),
         )
         if not found:
             continue

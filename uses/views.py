@@ -228,20 +228,23 @@ def source_list(request):
 @public_page
 def person_detail(request, slug):
     """A profile, for people a published page names; nobody else's is public."""
-    person = get_object_or_404(Person.objects.named_on_public_pages(), slug=slug)
+    person = get_object_or_404(
+        Person.objects.named_on_public_pages().select_related("public_credit"), slug=slug
+    )
     published = Publication.objects.public().in_article_order().defer(*LIST_COLUMNS_ONLY)
     # Every review in a public page's history, earlier versions included: the page links them.
     reviews = Publication.objects.of_public_entries().order_by(
         "position", "title", "-published_at", "pk"
     )
-    authored, authored_error = requested_page(
-        Paginator(published.filter(author=person), PEOPLE_PAGE_SIZE),
-        request.GET.get("wrote", "1"),
+    # The counts are known (publishing keeps them): no query counts what the pages list.
+    authored_pages = Paginator(published.filter(author=person), PEOPLE_PAGE_SIZE)
+    authored_pages.count = person.public_credit.authored
+    reviewed_pages = Paginator(
+        reviews.filter(reviewer=person).defer(*LIST_COLUMNS_ONLY), PEOPLE_PAGE_SIZE
     )
-    reviewed, reviewed_error = requested_page(
-        Paginator(reviews.filter(reviewer=person).defer(*LIST_COLUMNS_ONLY), PEOPLE_PAGE_SIZE),
-        request.GET.get("reviewed", "1"),
-    )
+    reviewed_pages.count = person.public_credit.reviewed
+    authored, authored_error = requested_page(authored_pages, request.GET.get("wrote", "1"))
+    reviewed, reviewed_error = requested_page(reviewed_pages, request.GET.get("reviewed", "1"))
     return render(
         request,
         "uses/person_detail.html",

@@ -340,14 +340,16 @@ class Publication(models.Model):
             models.Index(
                 fields=["reviewer", "position", "title", "-published_at"], name="pub_reviews"
             ),
-            # The catalogue pages count and rank the public uses by these columns: each index
-            # holds every column those queries read, so SQLite never reads a row (its snapshot
-            # sits before these columns), and starts with the kind, so that SQLite picks it
-            # without statistics. See uses.catalogue.
+            # The catalogue pages name the first public uses of each group of these columns,
+            # a range of an index each: each index holds every column those queries read, so
+            # SQLite never reads a row (its snapshot sits before these columns), and starts with
+            # the kind, so that SQLite picks it without statistics. The kind is not in the
+            # condition: PostgreSQL leaves out of an index scan's range what the condition
+            # implies, and would then scan the whole index for each group. See uses.catalogue.
             *(
                 models.Index(
                     fields=["kind", *columns, "position", "title", "is_current", "is_withdrawn"],
-                    condition=Q(kind=Kind.CONDITION, is_current=True, is_withdrawn=False),
+                    condition=PUBLIC,
                     name=name,
                 )
                 for name, columns in [
@@ -389,15 +391,17 @@ class Publication(models.Model):
 
 class PublishedSourceQuerySet(models.QuerySet):
     def of_public_uses(self):
-        """The sources the public uses cite, through a join (the rows of those uses only)."""
-        return self.filter(public_q("publication__"), publication__kind=Kind.CONDITION)
+        """The sources the public uses cite (the rows of those uses only), by a column of
+        their own: a source's rows come from one index, in article order, with no join."""
+        return self.filter(is_public=True)
 
 
 class PublishedSource(models.Model):
     """One source as one publication's snapshot gives it, in a row of its own.
 
-    Written with the publication (and never changed), so that the sources page lists sources and
-    the uses citing them with a few indexed queries instead of decoding every snapshot.
+    Written with the publication, so that the sources page lists sources and the uses citing
+    them with a few indexed queries instead of decoding every snapshot. Only ``is_public``
+    changes: publishing clears it when the publication stops being current.
     """
 
     publication = models.ForeignKey(
@@ -415,6 +419,14 @@ class PublishedSource(models.Model):
         help_text="Its place in the snapshot's list of sources."
     )
     data = models.JSONField(help_text="The source as the snapshot gives it.")
+    # The citing publication's place in the article's order and its title, which it never
+    # changes: the sources page lists each source's first uses from an index, in that order.
+    use_position = models.PositiveSmallIntegerField(default=0)
+    use_title = models.CharField(max_length=200, default="")
+    is_public = models.BooleanField(
+        default=False,
+        help_text="Cited by a public use: its publication is current and not a withdrawal.",
+    )
 
     objects = PublishedSourceQuerySet.as_manager()
 
@@ -431,6 +443,15 @@ class PublishedSource(models.Model):
             models.Index(
                 fields=["publication", "is_reference", "key", "sort_title"],
                 name="pubsource_by_publication",
+            ),
+            # The public uses citing a source in article order: the sources page lists a
+            # source's first few, and publishing counts a source's uses again (uses.tallies).
+            # Not ``is_reference``: a filter on a boolean is no equality that an index can
+            # start with on SQLite, and a source is nearly always shown one way only.
+            models.Index(
+                fields=["key", "use_position", "use_title"],
+                condition=Q(is_public=True),
+                name="pubsource_public_by_key",
             ),
         ]
 
