@@ -29,6 +29,7 @@ from uses.serializers import publication_columns
 from uses.services import build_publication
 
 PAGE_SIZE = 20
+RANKED_MATCHES = 500  # a search with more matches lists them in the article's order
 SOURCES_PAGE_SIZE = 50
 PEOPLE_PAGE_SIZE = 50
 # A page number as a link writes it. Anything else (" 1", "1.0", other scripts' digits) is a
@@ -136,9 +137,14 @@ def condition_list(request):
         params["certainty"] = RENAMED_CERTAINTIES[certainty]
         return redirect(f"{request.path}?{params.urlencode()}", permanent=True)
     filterset = ConditionFilter(request.GET, queryset=current_uses())
-    paginator = ListPaginator(
-        filterset.qs if filterset.is_valid() else current_uses().none(), PAGE_SIZE
-    )
+    matches = filterset.qs if filterset.is_valid() else current_uses().none()
+    paginator = ListPaginator(matches, PAGE_SIZE)
+    # The best matches of a search first, when there are few enough to rank: the database
+    # scores every match to find the best twenty, so a word most uses share (“naltrexone”)
+    # lists its matches in the article's order. The count never ranks.
+    words = filterset.form.cleaned_data.get("q") if filterset.is_valid() else ""
+    if words and paginator.count <= RANKED_MATCHES:
+        paginator.object_list = matches.best_first(words)
     # When the filters are invalid, their errors say what is wrong: page 1, nothing to page.
     page, page_error = requested_page(
         paginator, request.GET.get("page", "1"), first_only=not filterset.is_valid()

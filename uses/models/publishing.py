@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.expressions import Expression
+from django.db.models.expressions import Expression, RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
@@ -92,6 +92,23 @@ def public_q(prefix: str = "") -> Q:
 PUBLIC = public_q()
 
 
+def _search_words(text: str) -> list[tuple[str, bool]]:
+    """The words of a search, each with whether it also finds the words it begins."""
+    return [(word, len(word) >= SEARCH_PREFIX_LENGTH) for word in SEARCH_WORD.findall(text.lower())]
+
+
+def _fts5_query(words) -> str:
+    return " ".join(f'"{word}"*' if start else f'"{word}"' for word, start in words)
+
+
+def _tsquery(words) -> SearchQuery:
+    return SearchQuery(
+        " & ".join(f"{word}:*" if start else word for word, start in words),
+        search_type="raw",
+        config=SEARCH_CONFIG,
+    )
+
+
 class PublicationQuerySet(models.QuerySet):
     def current(self):
         """Each entry's current publication, withdrawn ones included."""
@@ -129,19 +146,49 @@ class PublicationQuerySet(models.QuerySet):
         return self.filter(Exists(public))
 
     def search(self, text: str):
-        """Publications whose text has every word of ``text``, as a word or the start of one.
+        """Publications whose text has every word of ``text``, best matches first, then the
+        article's order: ``matching`` and ``best_first`` together."""
+        return self.matching(text).best_first(text)
 
-        Best matches first, then the article's order. Full-text search on SQLite and PostgreSQL,
-        answered from the search index; on any other database, a scan for each word. On SQLite
-        the result names the publications table as such, so it is a query of its own, never a
-        subquery of another.
+    def matching(self, text: str):
+        """Publications whose text has every word of ``text``, as a word or the start of one,
+        in the queryset's order.
+
+        Full-text search on SQLite and PostgreSQL, answered from the search index; on any other
+        database, a scan for each word. On SQLite the full-text query runs once, as a list of
+        keys, so that a count or a page in article order never reads a row it does not need.
         """
-        words = SEARCH_WORD.findall(text.lower())
+        words = _search_words(text)
         if not words:
             return self
         vendor = connections[self.db].vendor
-        starts = [len(word) >= SEARCH_PREFIX_LENGTH for word in words]
         if vendor == "sqlite":  # FTS5: every word ("pain"* finds "painful")
+            return self.filter(
+                pk__in=RawSQL(
+                    f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s",
+                    [_fts5_query(words)],
+                )
+            )
+        if vendor == "postgresql":
+            return self.alias(_search_vector=SearchVectorColumn()).filter(
+                _search_vector=_tsquery(words)
+            )
+        for word, _ in words:
+            self = self.filter(search_text__contains=word)
+        return self
+
+    def best_first(self, text: str):
+        """The queryset (of ``matching(text)``) with the best matches of ``text`` first, then
+        in the article's order. Ranking scores every match, so rank only what must be.
+
+        On SQLite the result names the publications table as such, so it is a query of its own,
+        never a subquery of another.
+        """
+        words = _search_words(text)
+        if not words:
+            return self
+        vendor = connections[self.db].vendor
+        if vendor == "sqlite":
             # The unary + keeps the full-text table the outer loop of the join: without table
             # statistics SQLite would otherwise loop over public uses and run the full-text query
             # (and its ranking) once for each of them. ``rank`` is bm25, best first.
@@ -151,32 +198,14 @@ class PublicationQuerySet(models.QuerySet):
                     f"{SEARCH_TABLE} MATCH %s",
                     f'"uses_publication"."id" = +{SEARCH_TABLE}.rowid',
                 ],
-                params=[
-                    " ".join(
-                        f'"{word}"*' if start else f'"{word}"'
-                        for word, start in zip(words, starts, strict=True)
-                    )
-                ],
+                params=[_fts5_query(words)],
                 order_by=[f"{SEARCH_TABLE}.rank", "position", "title"],
             )
         if vendor == "postgresql":
-            query = SearchQuery(
-                " & ".join(
-                    f"{word}:*" if start else word
-                    for word, start in zip(words, starts, strict=True)
-                ),
-                search_type="raw",
-                config=SEARCH_CONFIG,
+            return self.order_by(
+                SearchRank(SearchVectorColumn(), _tsquery(words)).desc(), "position", "title"
             )
-            vector = SearchVectorColumn()
-            return (
-                self.alias(_search_vector=vector)
-                .filter(_search_vector=query)
-                .order_by(SearchRank(vector, query).desc(), "position", "title")
-            )
-        for word in words:
-            self = self.filter(search_text__contains=word)
-        return self
+        return self.order_by("position", "title")
 
     def in_article_order(self):
         return self.order_by("position", "title")
