@@ -180,3 +180,49 @@ def test_postgresql_search_can_use_its_full_text_index(catalogue):
         cursor.execute("EXPLAIN " + sql, params)
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert "Bitmap Index Scan on pub_search_vector" in plan, plan
+
+
+CATALOGUE_PAGES = ["/", "/evidence/", "/how-we-grade-evidence/", "/sources/"]
+
+
+@pytest.fixture
+def cited_catalogue(reviewer):
+    factories.make_published_topic(title="Overview", is_overview=True, reviewer=reviewer)
+    for number in range(12):
+        factories.make_published_condition(
+            name=f"Use {number}", slug=f"use-{number}", reviewer=reviewer,
+            category=["pain", "autoimmune", "digestive"][number % 3],
+        )  # fmt: skip
+
+
+@on_sqlite
+@pytest.mark.parametrize("url", CATALOGUE_PAGES)
+def test_sqlite_names_the_first_uses_of_each_group_from_index_ranges(client, cited_catalogue, url):
+    """Each group's first uses are a range of an index, read in order: no scan of the
+    publications or of what they cite, no sort (a window over every use needed both)."""
+    page = plans(client, url)
+    for plan in page:
+        scans = [
+            step
+            for step in plan
+            if step.startswith("SCAN") and not step.startswith("SCAN first_of_group_")
+        ]
+        assert not scans, plan
+    (names,) = [plan for plan in page if "LIST SUBQUERY" in " ".join(plan)]
+    assert not [step for step in names if step.startswith("USE TEMP B-TREE")], names
+    assert [step for step in names if "USING COVERING INDEX pub_uses_by_" in step] or [
+        step for step in names if "USING INDEX pubsource_public_by_key (key=?)" in step
+    ], names
+
+
+@on_postgresql
+@pytest.mark.parametrize("url", CATALOGUE_PAGES)
+def test_postgresql_names_the_first_uses_of_each_group_from_index_ranges(
+    client, cited_catalogue, url
+):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    steps = [step for plan in plans(client, url) for step in plan]
+    assert not [step for step in steps if step.startswith("Seq Scan on uses_publ")], steps
+    assert not [step for step in steps if step.startswith(("Sort", "WindowAgg"))], steps
