@@ -226,3 +226,16 @@ def test_postgresql_names_the_first_uses_of_each_group_from_index_ranges(
     steps = [step for plan in plans(client, url) for step in plan]
     assert not [step for step in steps if step.startswith("Seq Scan on uses_publ")], steps
     assert not [step for step in steps if step.startswith(("Sort", "WindowAgg"))], steps
+
+
+@on_sqlite
+def test_sqlite_lists_a_persons_pages_in_article_order_from_an_index(client, reviewer):
+    author = factories.make_person(slug="anna-author")
+    for number in range(3):
+        factories.make_published_condition(
+            name=f"Use {number}", author=author, reviewer=reviewer, evidence=0
+        )
+    for url in [author.get_absolute_url(), reviewer.get_absolute_url()]:
+        for plan in plans(client, url):
+            assert SORT_FOR_ORDER not in plan, plan
+            assert not [step for step in plan if TABLE_SCAN.match(step)], plan

@@ -237,7 +237,9 @@ def person_detail(request, slug):
     person = get_object_or_404(
         Person.objects.named_on_public_pages().select_related("public_credit"), slug=slug
     )
-    published = Publication.objects.public().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    # What the page shows of each: its address, its title and when it was reviewed.
+    shown = ("kind", "slug", "title", "reviewed_on")
+    published = Publication.objects.public().in_article_order().only(*shown)
     # Every review in a public page's history, earlier versions included: the page links them.
     reviews = Publication.objects.of_public_entries().order_by(
         "position", "title", "-published_at", "pk"
@@ -245,9 +247,7 @@ def person_detail(request, slug):
     # The counts are known (publishing keeps them): no query counts what the pages list.
     authored_pages = Paginator(published.filter(author=person), PEOPLE_PAGE_SIZE)
     authored_pages.count = person.public_credit.authored
-    reviewed_pages = Paginator(
-        reviews.filter(reviewer=person).defer(*LIST_COLUMNS_ONLY), PEOPLE_PAGE_SIZE
-    )
+    reviewed_pages = Paginator(reviews.filter(reviewer=person).only(*shown), PEOPLE_PAGE_SIZE)
     reviewed_pages.count = person.public_credit.reviewed
     authored, authored_error = requested_page(authored_pages, request.GET.get("wrote", "1"))
     reviewed, reviewed_error = requested_page(reviewed_pages, request.GET.get("reviewed", "1"))

@@ -164,6 +164,10 @@ class Migration(migrations.Migration):
             model_name='publicusecount',
             constraint=models.UniqueConstraint(fields=('approval', 'category', 'certainty', 'direction', 'evidence_label'), name='one_count_per_use_group'),
         ),
+        migrations.AddIndex(
+            model_name='publication',
+            index=models.Index(condition=models.Q(('is_current', True), ('is_withdrawn', False)), fields=['author', 'position', 'title'], name='pub_public_authored'),
+        ),
         migrations.RunPython(fill_citing_uses, migrations.RunPython.noop),
         migrations.RunPython(fill_tallies, migrations.RunPython.noop),
     ]

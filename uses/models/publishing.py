@@ -369,6 +369,10 @@ class Publication(models.Model):
             models.Index(
                 fields=["reviewer", "position", "title", "-published_at"], name="pub_reviews"
             ),
+            # An author's public pages in article order, the first few without sorting them all.
+            models.Index(
+                fields=["author", "position", "title"], condition=PUBLIC, name="pub_public_authored"
+            ),
             # The catalogue pages name the first public uses of each group of these columns,
             # a range of an index each: each index holds every column those queries read, so
             # SQLite never reads a row (its snapshot sits before these columns), and starts with
