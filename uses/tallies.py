@@ -61,7 +61,7 @@ def count_sources(rows):
     return (
         rows.order_by()
         .values("is_reference", "key")
-        .annotate(name=Min("sort_title"), uses=Count("publication_id"))
+        .annotate(name=Min("sort_title"), uses=Count("pk"))  # a row per publication and key
     )
 
 
@@ -119,9 +119,8 @@ def credit_people(*, before: Publication | None, after: Publication) -> None:
 def add_credits(authored: Counter, reviewed: Counter) -> None:
     for person in sorted(set(authored) | set(reviewed)):
         steps = {"authored": authored[person], "reviewed": reviewed[person]}
-        if not PublicCredit.objects.filter(person_id=person).update(
-            **{name: F(name) + step for name, step in steps.items()}
-        ):
+        moves = {name: F(name) + step for name, step in steps.items() if step}
+        if moves and not PublicCredit.objects.filter(person_id=person).update(**moves):
             PublicCredit.objects.create(person_id=person, **steps)
 
 

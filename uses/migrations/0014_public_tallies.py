@@ -150,7 +150,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='publishedsource',
-            index=models.Index(condition=models.Q(('is_public', True)), fields=['key', 'use_position', 'use_title'], name='pubsource_public_by_key'),
+            index=models.Index(condition=models.Q(('is_public', True)), fields=['key', 'use_position', 'use_title', 'is_reference', 'sort_title'], name='pubsource_public_by_key'),
         ),
         migrations.AddIndex(
             model_name='publicsource',

@@ -478,11 +478,12 @@ class PublishedSource(models.Model):
                 name="pubsource_by_publication",
             ),
             # The public uses citing a source in article order: the sources page lists a
-            # source's first few, and publishing counts a source's uses again (uses.tallies).
-            # Not ``is_reference``: a filter on a boolean is no equality that an index can
-            # start with on SQLite, and a source is nearly always shown one way only.
+            # source's first few, and publishing counts a source's uses again from the index
+            # alone (uses.tallies). ``is_reference`` comes after the order: a filter on a
+            # boolean is no equality an index can start with on SQLite, and a source is nearly
+            # always shown one way only.
             models.Index(
-                fields=["key", "use_position", "use_title"],
+                fields=["key", "use_position", "use_title", "is_reference", "sort_title"],
                 condition=Q(is_public=True),
                 name="pubsource_public_by_key",
             ),
