@@ -149,7 +149,7 @@ def _publish_batch(plan) -> list[Publication]:
     cited = [row for publication in publications for row in published_sources(publication)]
     PublishedSource.objects.bulk_create(cited)
     # Counted as publishing counts them: new entries, each with one review.
-    tallies.count_uses(publications, +1)
+    tallies.count_uses(Counter(map(tallies.use_group, publications)))
     tallies.refresh_sources(row.key for row in cited)
     tallies.add_credits(
         Counter(publication.author_id for publication in publications if publication.author_id),

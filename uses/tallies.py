@@ -27,16 +27,28 @@ def is_public_use(publication: Publication | None) -> bool:
 
 def record_publication(*, before: Publication | None, after: Publication) -> None:
     """Count ``after`` (saved, with its cited sources' rows) in place of ``before``, its
-    entry's publication that was current until now (or None)."""
+    entry's publication that was current until now (or None).
+
+    Only what moves is written: a new version in the same groups that cites the same sources
+    by the same names (a confirmation, most corrections) leaves the use and source counts as
+    they are.
+    """
     leaving = [before] if is_public_use(before) else []
     entering = [after] if is_public_use(after) else []
-    count_uses(leaving, -1)
-    count_uses(entering, +1)
-    refresh_sources(
-        PublishedSource.objects.filter(publication__in=[*leaving, *entering]).values_list(
-            "key", flat=True
-        )
-    )
+    moves = Counter(map(use_group, entering))
+    moves.subtract(Counter(map(use_group, leaving)))
+    count_uses(moves)
+    cited = {
+        publication: set()
+        for publication in (*(item.pk for item in leaving), *(item.pk for item in entering))
+    }
+    for publication, *source in PublishedSource.objects.filter(
+        publication__in=list(cited)
+    ).values_list("publication", "key", "is_reference", "sort_title"):
+        cited[publication].add(tuple(source))
+    old = cited.get(before.pk, set()) if leaving else set()
+    new = cited.get(after.pk, set()) if entering else set()
+    refresh_sources(key for key, *_ in old ^ new)
     credit_people(before=before, after=after)
 
 
@@ -44,15 +56,15 @@ def use_group(publication: Publication) -> tuple:
     return tuple(getattr(publication, name) for name in USE_GROUP_COLUMNS)
 
 
-def count_uses(publications: Iterable[Publication], step: int) -> None:
-    """Add ``step`` to the count of each public use of ``publications``."""
-    for group, number in Counter(map(use_group, publications)).items():
+def count_uses(moves: Counter) -> None:
+    """Move the count of each group of public uses by its number in ``moves`` (a group's
+    count may stay at zero: the pages read only counts above it)."""
+    for group, step in sorted(moves.items()):
+        if not step:
+            continue
         columns = dict(zip(USE_GROUP_COLUMNS, group, strict=True))
-        counts = PublicUseCount.objects.filter(**columns)
-        if not counts.update(uses=F("uses") + step * number):
-            PublicUseCount.objects.create(**columns, uses=step * number)
-        elif step < 0:
-            counts.filter(uses=0).delete()
+        if not PublicUseCount.objects.filter(**columns).update(uses=F("uses") + step):
+            PublicUseCount.objects.create(**columns, uses=step)
 
 
 def count_sources(rows):
