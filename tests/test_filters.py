@@ -1,6 +1,7 @@
 import pytest
 
 from tests import factories
+from uses import views
 from uses.models import Publication
 from uses.services import publish
 
@@ -117,6 +118,25 @@ def test_search_puts_the_best_match_first(client, reviewer):
     )  # fmt: skip
     factories.make_published_condition(name="Lupus", position=3, reviewer=reviewer, evidence=0)
     assert titles(client.get("/uses/?q=craving")) == ["Cravings", "Sleep"]
+
+
+def test_a_search_with_more_matches_than_are_ranked_lists_them_in_the_articles_order(
+    client, reviewer, monkeypatch, settings
+):
+    settings.PAGE_CACHE_ENABLED = False  # the same address, answered under two rules
+    factories.make_published_condition(
+        name="Sleep", position=1, reviewer=reviewer, evidence=0,
+        body="Naltrexone is used for sleep. Some readers also report fewer cravings.",
+    )  # fmt: skip
+    factories.make_published_condition(
+        name="Cravings", position=2, reviewer=reviewer, evidence=0,
+        body="Cravings: naltrexone blocks the reward that feeds cravings.",
+    )  # fmt: skip
+    monkeypatch.setattr(views, "RANKED_MATCHES", 2)
+    assert titles(client.get("/uses/?q=craving")) == ["Cravings", "Sleep"]
+    monkeypatch.setattr(views, "RANKED_MATCHES", 1)
+    assert titles(client.get("/uses/?q=craving")) == ["Sleep", "Cravings"]
+    assert titles(client.get("/uses/?q=craving&page=1")) == ["Sleep", "Cravings"]
 
 
 def test_equally_good_matches_keep_the_articles_order(client, reviewer):

@@ -1,15 +1,25 @@
 """Reads for the pages that sum up the whole catalogue: the home page, the evidence map, the
 grading page and the sources page.
 
-Each gives counts from one GROUP BY and names at most a few uses per group (one windowed query),
-with a link to the full list, the way an A to Z index does. So each page costs the same number
+Each gives counts that publishing keeps (uses.tallies) and names at most a few uses per group
+(one query, a few index probes per group), with a link to the full list, the way an A to Z
+index does. So each page costs the same number
 of queries and about the same bytes whether 20 or 10,000 uses are published.
 """
 
-from django.db.models import Count, F, Min, Window
-from django.db.models.functions import RowNumber
+from django.db import connections
+from django.db.models import Count, Sum
+from django.db.models.expressions import RawSQL
 
-from uses.models import Approval, Category, Certainty, Direction, PublishedSource
+from uses.models import (
+    Approval,
+    Category,
+    Certainty,
+    Direction,
+    PublicSource,
+    PublicUseCount,
+    PublishedSource,
+)
 from uses.models.choices import label
 
 NAMES_PER_CATEGORY = 8  # a small category is listed whole; a bigger one links to its list
@@ -33,29 +43,54 @@ LISTED = (
 )
 
 
-def first_of_each(queryset, fields: tuple[str, ...], count: int, order=("position", "title")):
-    """At most ``count`` rows of each group of equal ``fields``, first by ``order``.
+def first_of_each(
+    queryset, groups, fields: tuple[str, ...], count: int, order=("position", "title")
+):
+    """At most ``count`` rows of each of ``groups`` (tuples of values of ``fields``), first by
+    ``order``.
 
-    The rows are ranked in a subquery that reads only the grouping and ordering columns (an
-    index holds them all), and only the chosen rows are read whole.
+    One part per group, each the first ``count`` entries of an index range (an index leads with
+    ``fields`` and then ``order``): a few probes per group, however many rows a group has.
+    (Ranking every row with a window function read the whole catalogue.) The parts are one
+    UNION ALL; SQLite allows a limit only in a part that is a subquery of its own. The ORM
+    writes a part once for each way it reads (a boolean is no parameter), and the other parts
+    change its values: writing fifty parts took longer than the database took to answer them.
     """
-    rank = Window(
-        RowNumber(),
-        partition_by=[F(field) for field in fields],
-        order_by=[F(field).asc() for field in order],
-    )
-    chosen = (
-        queryset.order_by()
-        .annotate(rank_in_group=rank)
-        .filter(rank_in_group__lte=count)
-        .values("pk")
-    )
-    return queryset.model.objects.filter(pk__in=chosen)
+    written: dict[tuple, tuple[str, list]] = {}
+    parts, values = [], []
+    for group in groups:
+        shape = tuple(value if isinstance(value, bool) else None for value in group)
+        own = [value for value in group if not isinstance(value, bool)]
+        if shape not in written:
+            part = queryset.filter(**dict(zip(fields, group, strict=True)))
+            sql, params = part.order_by(*order).values("pk")[:count].query.sql_with_params()
+            common = list(params[: len(params) - len(own)])
+            if list(params[len(common) :]) != own:  # pragma: no cover - another ORM's SQL
+                raise AssertionError(f"The group's values are not the last parameters: {sql}")
+            written[shape] = sql, common
+        sql, common = written[shape]
+        parts.append(sql)
+        values += [*common, *own]
+    if not parts:
+        return queryset.none()
+    if connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        union = " UNION ALL ".join(f"({sql})" for sql in parts)
+    else:
+        union = " UNION ALL ".join(
+            f"SELECT * FROM ({sql}) AS first_of_group_{number}" for number, sql in enumerate(parts)
+        )
+    return queryset.model.objects.order_by().filter(pk__in=RawSQL(union, values))
 
 
-def counts_by(queryset, *fields: str) -> dict[tuple, int]:
-    """How many rows of ``queryset`` share each combination of ``fields``."""
-    rows = queryset.order_by().values_list(*fields).annotate(count=Count("pk"))
+def counts_by(*fields: str) -> dict[tuple, int]:
+    """How many public uses share each combination of ``fields``: publishing keeps the counts
+    (uses.tallies), a few rows whatever the number of uses."""
+    rows = (
+        PublicUseCount.objects.filter(uses__gt=0)
+        .order_by()
+        .values_list(*fields)
+        .annotate(count=Sum("uses"))
+    )
     return {tuple(row[:-1]): row[-1] for row in rows}
 
 
@@ -66,8 +101,9 @@ def _in_article_order(uses) -> list:
 def use_index(uses) -> dict:
     """The home page's index: the approved uses and each category of off-label uses with its
     count, a small category's names in full and a bigger one's first few."""
-    counts = counts_by(uses, "approval", "category")
-    names = list(first_of_each(uses, ("approval", "category"), NAMES_PER_CATEGORY).only(*LISTED))
+    counts = counts_by("approval", "category")
+    names = first_of_each(uses, counts, ("approval", "category"), NAMES_PER_CATEGORY)
+    names = list(names.only(*LISTED))
     approved = _in_article_order(use for use in names if use.approval == Approval.FDA_APPROVED)
     off_label_counts: dict[str, int] = {}
     for (approval, category), count in counts.items():
@@ -103,8 +139,8 @@ def use_index(uses) -> dict:
 def evidence_grid(uses) -> dict:
     """Uses placed by the certainty and direction of their best evidence, each cell with its
     count and its first few uses; approved uses apart, as the regulator graded them."""
-    counts = counts_by(uses, "approval", "certainty", "direction")
-    names = first_of_each(uses, ("approval", "certainty", "direction"), NAMES_PER_CELL)
+    counts = counts_by("approval", "certainty", "direction")
+    names = first_of_each(uses, counts, ("approval", "certainty", "direction"), NAMES_PER_CELL)
     names = list(names.only(*LISTED))
     certainties, directions = [*Certainty.values], [*Direction.values]
     cells = {(c, d): {"count": 0, "uses": []} for c in certainties for d in directions}
@@ -145,9 +181,9 @@ def evidence_grid(uses) -> dict:
 
 def uses_by_label(uses) -> dict[str, dict]:
     """For each label text: how many uses carry it and the first few of them."""
-    counts = counts_by(uses, "evidence_label")
+    counts = counts_by("evidence_label")
     groups = {text: {"count": count, "uses": []} for (text,), count in counts.items()}
-    for use in first_of_each(uses, ("evidence_label",), NAMES_PER_LABEL).only(*LISTED):
+    for use in first_of_each(uses, counts, ("evidence_label",), NAMES_PER_LABEL).only(*LISTED):
         groups[use.evidence_label]["uses"].append(use)
     for group in groups.values():
         group["uses"] = _in_article_order(group["uses"])
@@ -158,23 +194,15 @@ def uses_by_label(uses) -> dict[str, dict]:
 def cited_sources():
     """Each source that public uses cite, once per way it is shown (a source that is
     a mention in one snapshot and a reference in another is in both groups), by name, with the
-    number of uses citing it: a query to paginate."""
-    return (
-        PublishedSource.objects.of_public_uses()
-        .values("is_reference", "key")
-        .annotate(name=Min("sort_title"), uses=Count("publication_id"))
-        .order_by("-is_reference", "name", "key")
+    number of uses citing it: a query to paginate. Publishing keeps these rows (uses.tallies)."""
+    return PublicSource.objects.order_by("-is_reference", "name", "key").values(
+        "is_reference", "key", "name", "uses"
     )
 
 
 def source_counts() -> dict[bool, int]:
     """How many references and how many mentions public uses cite."""
-    rows = (
-        PublishedSource.objects.of_public_uses()
-        .order_by()
-        .values_list("is_reference")
-        .annotate(count=Count("key", distinct=True))
-    )
+    rows = PublicSource.objects.order_by().values_list("is_reference").annotate(count=Count("pk"))
     return {True: 0, False: 0, **dict(rows)}
 
 
@@ -184,16 +212,19 @@ def sources_page(page) -> dict:
     wanted = {(row["is_reference"], row["key"]) for row in page}
     rows = (
         first_of_each(
-            PublishedSource.objects.of_public_uses().filter(key__in={key for _, key in wanted}),
+            PublishedSource.objects.of_public_uses(),
+            sorted(wanted),
             ("is_reference", "key"),
             USES_PER_SOURCE,
-            order=("publication__position", "publication__title"),
+            order=("use_position", "use_title"),
         )
         .select_related("publication")
         .only(
             "key",
             "is_reference",
             "data",
+            "use_position",
+            "use_title",
             "publication__kind",
             "publication__slug",
             "publication__title",
@@ -207,7 +238,7 @@ def sources_page(page) -> dict:
     for entry in page:
         found = sorted(
             citing.get((entry["is_reference"], entry["key"]), []),
-            key=lambda row: (row.publication.position, row.publication.title),
+            key=lambda row: (row.use_position, row.use_title),
         )
         if not found:
             continue

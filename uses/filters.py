@@ -1,5 +1,5 @@
 """Public filters for the list of uses. Every field reads an indexed column of Publication; the
-search reads the full-text index and puts the best matches first."""
+search reads the full-text index; the list puts the best matches first."""
 
 import django_filters
 from django import forms
@@ -26,4 +26,5 @@ class ConditionFilter(django_filters.FilterSet):
         fields = ["q", "approval", "category", "certainty", "regimen"]
 
     def search(self, queryset, name, value):
-        return queryset.search(value)
+        # Only the matches: the list ranks the page it shows (uses.views.condition_list).
+        return queryset.matching(value)

@@ -5,6 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from uses import tallies
 from uses.cache import public_record_changed
 from uses.models import Condition, Person, Publication, PublishedSource, ReviewType, Topic
 from uses.serializers import (
@@ -104,6 +105,7 @@ def build_publication(
 def published_sources(publication: Publication) -> list[PublishedSource]:
     """The rows that list what ``publication`` (saved) cites, unsaved: one per source of its
     snapshot, shown as a reference or a mention by the same rule as its page."""
+    public = tallies.is_public_use(publication)
     return [
         PublishedSource(
             publication=publication,
@@ -113,6 +115,9 @@ def published_sources(publication: Publication) -> list[PublishedSource]:
             is_reference=is_reference(source),
             position=position,
             data=source,
+            use_position=publication.position,
+            use_title=publication.title,
+            is_public=public,
         )
         for position, source in enumerate(upgrade_snapshot(publication.snapshot)["sources"])
     ]
@@ -140,6 +145,9 @@ def publish(
     (the source article's own publication date); otherwise the entry's first publication sets it.
     """
     entry = lock_entry(entry)
+    # First, so that publishing transactions take the version one after the other before they
+    # count anything (uses.tallies): every server's pages and ETags move with this transaction.
+    public_record_changed()
     history = Publication.objects.filter(**{entry.entry_field: entry})
     current = history.filter(is_current=True).first()
     publication = build_publication(
@@ -157,7 +165,9 @@ def publish(
         reviewer_comment=reviewer_comment,
     )
     history.filter(is_current=True).update(is_current=False)
+    if current is not None:
+        PublishedSource.objects.filter(publication=current).update(is_public=False)
     publication.save(force_insert=True)
     PublishedSource.objects.bulk_create(published_sources(publication))
-    public_record_changed()  # in this transaction: every server's pages and ETags move with it
+    tallies.record_publication(before=current, after=publication)
     return publication

@@ -8,10 +8,12 @@ publication and citation row is built by the same functions as a real approval's
 """
 
 import itertools
+from collections import Counter
 
 from django.core.management import call_command
 from django.db import transaction
 
+from uses import tallies
 from uses.cache import public_record_changed
 from uses.models import (
     Approval,
@@ -144,8 +146,14 @@ def _publish_batch(plan) -> list[Publication]:
         for number, template, model, _ in plan
     ]
     Publication.objects.bulk_create(publications)
-    PublishedSource.objects.bulk_create(
-        [row for publication in publications for row in published_sources(publication)]
+    cited = [row for publication in publications for row in published_sources(publication)]
+    PublishedSource.objects.bulk_create(cited)
+    # Counted as publishing counts them: new entries, each with one review.
+    tallies.count_uses(Counter(map(tallies.use_group, publications)))
+    tallies.refresh_sources(row.key for row in cited)
+    tallies.add_credits(
+        Counter(publication.author_id for publication in publications if publication.author_id),
+        Counter(publication.reviewer_id for publication in publications),
     )
     public_record_changed()  # as a real approval does: every cached page is out of date
     return publications

@@ -29,6 +29,7 @@ from uses.serializers import publication_columns
 from uses.services import build_publication
 
 PAGE_SIZE = 20
+RANKED_MATCHES = 500  # a search with more matches lists them in the article's order
 SOURCES_PAGE_SIZE = 50
 PEOPLE_PAGE_SIZE = 50
 # A page number as a link writes it. Anything else (" 1", "1.0", other scripts' digits) is a
@@ -136,9 +137,14 @@ def condition_list(request):
         params["certainty"] = RENAMED_CERTAINTIES[certainty]
         return redirect(f"{request.path}?{params.urlencode()}", permanent=True)
     filterset = ConditionFilter(request.GET, queryset=current_uses())
-    paginator = ListPaginator(
-        filterset.qs if filterset.is_valid() else current_uses().none(), PAGE_SIZE
-    )
+    matches = filterset.qs if filterset.is_valid() else current_uses().none()
+    paginator = ListPaginator(matches, PAGE_SIZE)
+    # The best matches of a search first, when there are few enough to rank: the database
+    # scores every match to find the best twenty, so a word most uses share (“naltrexone”)
+    # lists its matches in the article's order. The count never ranks.
+    words = filterset.form.cleaned_data.get("q") if filterset.is_valid() else ""
+    if words and paginator.count <= RANKED_MATCHES:
+        paginator.object_list = matches.best_first(words)
     # When the filters are invalid, their errors say what is wrong: page 1, nothing to page.
     page, page_error = requested_page(
         paginator, request.GET.get("page", "1"), first_only=not filterset.is_valid()
@@ -228,20 +234,23 @@ def source_list(request):
 @public_page
 def person_detail(request, slug):
     """A profile, for people a published page names; nobody else's is public."""
-    person = get_object_or_404(Person.objects.named_on_public_pages(), slug=slug)
-    published = Publication.objects.public().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    person = get_object_or_404(
+        Person.objects.named_on_public_pages().select_related("public_credit"), slug=slug
+    )
+    # What the page shows of each: its address, its title and when it was reviewed.
+    shown = ("kind", "slug", "title", "reviewed_on")
+    published = Publication.objects.public().in_article_order().only(*shown)
     # Every review in a public page's history, earlier versions included: the page links them.
     reviews = Publication.objects.of_public_entries().order_by(
         "position", "title", "-published_at", "pk"
     )
-    authored, authored_error = requested_page(
-        Paginator(published.filter(author=person), PEOPLE_PAGE_SIZE),
-        request.GET.get("wrote", "1"),
-    )
-    reviewed, reviewed_error = requested_page(
-        Paginator(reviews.filter(reviewer=person).defer(*LIST_COLUMNS_ONLY), PEOPLE_PAGE_SIZE),
-        request.GET.get("reviewed", "1"),
-    )
+    # The counts are known (publishing keeps them): no query counts what the pages list.
+    authored_pages = Paginator(published.filter(author=person), PEOPLE_PAGE_SIZE)
+    authored_pages.count = person.public_credit.authored
+    reviewed_pages = Paginator(reviews.filter(reviewer=person).only(*shown), PEOPLE_PAGE_SIZE)
+    reviewed_pages.count = person.public_credit.reviewed
+    authored, authored_error = requested_page(authored_pages, request.GET.get("wrote", "1"))
+    reviewed, reviewed_error = requested_page(reviewed_pages, request.GET.get("reviewed", "1"))
     return render(
         request,
         "uses/person_detail.html",

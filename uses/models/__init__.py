@@ -10,6 +10,7 @@ from .choices import (
 from .content import Condition, Evidence, EvidenceSource, Person, Source, Topic
 from .publishing import Kind, Publication, PublishedSource, ReviewType
 from .review import Action, ReviewState, ReviewVisit, Status, Submission
+from .tallies import PublicCredit, PublicSource, PublicUseCount
 from .versioning import PublicVersion
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "EvidenceSource",
     "Kind",
     "Person",
+    "PublicCredit",
+    "PublicSource",
+    "PublicUseCount",
     "PublicVersion",
     "Publication",
     "PublishedSource",

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -61,15 +61,9 @@ class Revisioned(models.Model):
 class PersonQuerySet(models.QuerySet):
     def named_on_public_pages(self):
         """The people a public page names, the only ones with a public profile: the authors of
-        current public pages and every reviewer in those pages' review histories."""
-        from .publishing import Publication
-
-        # One EXISTS per person, by the author and reviewer indexes: a reviewer of every page
-        # is found at their first review, not by reading every publication.
-        return self.filter(
-            Exists(Publication.objects.public().filter(author=OuterRef("pk")))
-            | Exists(Publication.objects.of_public_entries().filter(reviewer=OuterRef("pk")))
-        )
+        current public pages and every reviewer in those pages' review histories, as
+        publishing counts them (uses.tallies)."""
+        return self.filter(Q(public_credit__authored__gt=0) | Q(public_credit__reviewed__gt=0))
 
     def with_last_change(self):
         """Annotates what ``Person.last_change`` reads: when a public page last named them as

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.expressions import Expression
+from django.db.models.expressions import Expression, RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
@@ -92,6 +92,23 @@ def public_q(prefix: str = "") -> Q:
 PUBLIC = public_q()
 
 
+def _search_words(text: str) -> list[tuple[str, bool]]:
+    """The words of a search, each with whether it also finds the words it begins."""
+    return [(word, len(word) >= SEARCH_PREFIX_LENGTH) for word in SEARCH_WORD.findall(text.lower())]
+
+
+def _fts5_query(words) -> str:
+    return " ".join(f'"{word}"*' if start else f'"{word}"' for word, start in words)
+
+
+def _tsquery(words) -> SearchQuery:
+    return SearchQuery(
+        " & ".join(f"{word}:*" if start else word for word, start in words),
+        search_type="raw",
+        config=SEARCH_CONFIG,
+    )
+
+
 class PublicationQuerySet(models.QuerySet):
     def current(self):
         """Each entry's current publication, withdrawn ones included."""
@@ -129,19 +146,49 @@ class PublicationQuerySet(models.QuerySet):
         return self.filter(Exists(public))
 
     def search(self, text: str):
-        """Publications whose text has every word of ``text``, as a word or the start of one.
+        """Publications whose text has every word of ``text``, best matches first, then the
+        article's order: ``matching`` and ``best_first`` together."""
+        return self.matching(text).best_first(text)
 
-        Best matches first, then the article's order. Full-text search on SQLite and PostgreSQL,
-        answered from the search index; on any other database, a scan for each word. On SQLite
-        the result names the publications table as such, so it is a query of its own, never a
-        subquery of another.
+    def matching(self, text: str):
+        """Publications whose text has every word of ``text``, as a word or the start of one,
+        in the queryset's order.
+
+        Full-text search on SQLite and PostgreSQL, answered from the search index; on any other
+        database, a scan for each word. On SQLite the full-text query runs once, as a list of
+        keys, so that a count or a page in article order never reads a row it does not need.
         """
-        words = SEARCH_WORD.findall(text.lower())
+        words = _search_words(text)
         if not words:
             return self
         vendor = connections[self.db].vendor
-        starts = [len(word) >= SEARCH_PREFIX_LENGTH for word in words]
         if vendor == "sqlite":  # FTS5: every word ("pain"* finds "painful")
+            return self.filter(
+                pk__in=RawSQL(
+                    f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s",
+                    [_fts5_query(words)],
+                )
+            )
+        if vendor == "postgresql":
+            return self.alias(_search_vector=SearchVectorColumn()).filter(
+                _search_vector=_tsquery(words)
+            )
+        for word, _ in words:
+            self = self.filter(search_text__contains=word)
+        return self
+
+    def best_first(self, text: str):
+        """The queryset (of ``matching(text)``) with the best matches of ``text`` first, then
+        in the article's order. Ranking scores every match, so rank only what must be.
+
+        On SQLite the result names the publications table as such, so it is a query of its own,
+        never a subquery of another.
+        """
+        words = _search_words(text)
+        if not words:
+            return self
+        vendor = connections[self.db].vendor
+        if vendor == "sqlite":
             # The unary + keeps the full-text table the outer loop of the join: without table
             # statistics SQLite would otherwise loop over public uses and run the full-text query
             # (and its ranking) once for each of them. ``rank`` is bm25, best first.
@@ -151,32 +198,14 @@ class PublicationQuerySet(models.QuerySet):
                     f"{SEARCH_TABLE} MATCH %s",
                     f'"uses_publication"."id" = +{SEARCH_TABLE}.rowid',
                 ],
-                params=[
-                    " ".join(
-                        f'"{word}"*' if start else f'"{word}"'
-                        for word, start in zip(words, starts, strict=True)
-                    )
-                ],
+                params=[_fts5_query(words)],
                 order_by=[f"{SEARCH_TABLE}.rank", "position", "title"],
             )
         if vendor == "postgresql":
-            query = SearchQuery(
-                " & ".join(
-                    f"{word}:*" if start else word
-                    for word, start in zip(words, starts, strict=True)
-                ),
-                search_type="raw",
-                config=SEARCH_CONFIG,
+            return self.order_by(
+                SearchRank(SearchVectorColumn(), _tsquery(words)).desc(), "position", "title"
             )
-            vector = SearchVectorColumn()
-            return (
-                self.alias(_search_vector=vector)
-                .filter(_search_vector=query)
-                .order_by(SearchRank(vector, query).desc(), "position", "title")
-            )
-        for word in words:
-            self = self.filter(search_text__contains=word)
-        return self
+        return self.order_by("position", "title")
 
     def in_article_order(self):
         return self.order_by("position", "title")
@@ -340,14 +369,20 @@ class Publication(models.Model):
             models.Index(
                 fields=["reviewer", "position", "title", "-published_at"], name="pub_reviews"
             ),
-            # The catalogue pages count and rank the public uses by these columns: each index
-            # holds every column those queries read, so SQLite never reads a row (its snapshot
-            # sits before these columns), and starts with the kind, so that SQLite picks it
-            # without statistics. See uses.catalogue.
+            # An author's public pages in article order, the first few without sorting them all.
+            models.Index(
+                fields=["author", "position", "title"], condition=PUBLIC, name="pub_public_authored"
+            ),
+            # The catalogue pages name the first public uses of each group of these columns,
+            # a range of an index each: each index holds every column those queries read, so
+            # SQLite never reads a row (its snapshot sits before these columns), and starts with
+            # the kind, so that SQLite picks it without statistics. The kind is not in the
+            # condition: PostgreSQL leaves out of an index scan's range what the condition
+            # implies, and would then scan the whole index for each group. See uses.catalogue.
             *(
                 models.Index(
                     fields=["kind", *columns, "position", "title", "is_current", "is_withdrawn"],
-                    condition=Q(kind=Kind.CONDITION, is_current=True, is_withdrawn=False),
+                    condition=PUBLIC,
                     name=name,
                 )
                 for name, columns in [
@@ -389,15 +424,17 @@ class Publication(models.Model):
 
 class PublishedSourceQuerySet(models.QuerySet):
     def of_public_uses(self):
-        """The sources the public uses cite, through a join (the rows of those uses only)."""
-        return self.filter(public_q("publication__"), publication__kind=Kind.CONDITION)
+        """The sources the public uses cite (the rows of those uses only), by a column of
+        their own: a source's rows come from one index, in article order, with no join."""
+        return self.filter(is_public=True)
 
 
 class PublishedSource(models.Model):
     """One source as one publication's snapshot gives it, in a row of its own.
 
-    Written with the publication (and never changed), so that the sources page lists sources and
-    the uses citing them with a few indexed queries instead of decoding every snapshot.
+    Written with the publication, so that the sources page lists sources and the uses citing
+    them with a few indexed queries instead of decoding every snapshot. Only ``is_public``
+    changes: publishing clears it when the publication stops being current.
     """
 
     publication = models.ForeignKey(
@@ -415,6 +452,14 @@ class PublishedSource(models.Model):
         help_text="Its place in the snapshot's list of sources."
     )
     data = models.JSONField(help_text="The source as the snapshot gives it.")
+    # The citing publication's place in the article's order and its title, which it never
+    # changes: the sources page lists each source's first uses from an index, in that order.
+    use_position = models.PositiveSmallIntegerField(default=0)
+    use_title = models.CharField(max_length=200, default="")
+    is_public = models.BooleanField(
+        default=False,
+        help_text="Cited by a public use: its publication is current and not a withdrawal.",
+    )
 
     objects = PublishedSourceQuerySet.as_manager()
 
@@ -431,6 +476,16 @@ class PublishedSource(models.Model):
             models.Index(
                 fields=["publication", "is_reference", "key", "sort_title"],
                 name="pubsource_by_publication",
+            ),
+            # The public uses citing a source in article order: the sources page lists a
+            # source's first few, and publishing counts a source's uses again from the index
+            # alone (uses.tallies). ``is_reference`` comes after the order: a filter on a
+            # boolean is no equality an index can start with on SQLite, and a source is nearly
+            # always shown one way only.
+            models.Index(
+                fields=["key", "use_position", "use_title", "is_reference", "sort_title"],
+                condition=Q(is_public=True),
+                name="pubsource_public_by_key",
             ),
         ]
 
