@@ -1,6 +1,9 @@
 import pytest
+from django import forms
+from django.http import QueryDict
 
 from tests import factories
+from uses.filters import ConditionFilter
 from uses.models import Publication
 from uses.services import publish
 
@@ -208,3 +211,18 @@ def test_later_pages_of_a_search_show_the_matches_that_follow(client, reviewer):
         )  # fmt: skip
     first, second = (titles(client.get("/uses/", {"q": "zebra", "page": page})) for page in (1, 2))
     assert first + second == [f"Use {number:02}" for number in range(1, 45, 2)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "approval=fda_approved", "category=pain&certainty=not_assessed", "regimen=megadose"],
+)
+def test_the_filters_drop_downs_are_what_djangos_select_renders(query):
+    """Each is written in one template of the site's (not one per option): same markup."""
+    form = ConditionFilter(QueryDict(query), queryset=Publication.objects.none()).form
+    form.is_valid()
+    selects = [field for field in form if isinstance(field.field.widget, forms.Select)]
+    assert [field.name for field in selects] == ["approval", "category", "certainty", "regimen"]
+    for field in selects:
+        django_select = forms.Select(choices=field.field.widget.choices)
+        assert str(field) == field.as_widget(widget=django_select)

@@ -3,8 +3,26 @@ search reads the full-text index and puts the best matches first."""
 
 import django_filters
 from django import forms
+from django.forms.renderers import TemplatesSetting
 
 from uses.models import Approval, Category, Certainty, Publication, Regimen
+
+
+class FilterSelect(forms.Select):
+    """Django's drop-down, its options written in its own template rather than in a template
+    each: the list renders four of these on every request (about 25 options)."""
+
+    template_name = "includes/_select.html"
+
+
+class FilterForm(forms.Form):
+    default_renderer = TemplatesSetting  # the site's templates: ``FilterSelect``'s is one
+
+
+def choice_filter(choices, **kwargs):
+    return django_filters.ChoiceFilter(
+        choices=choices, empty_label="Any", widget=FilterSelect, **kwargs
+    )
 
 
 class ConditionFilter(django_filters.FilterSet):
@@ -14,15 +32,14 @@ class ConditionFilter(django_filters.FilterSet):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    approval = django_filters.ChoiceFilter(choices=Approval.choices, empty_label="Any")
-    category = django_filters.ChoiceFilter(choices=Category.choices, empty_label="Any")
-    certainty = django_filters.ChoiceFilter(
-        choices=Certainty.choices, empty_label="Any", label="Certainty of best evidence"
-    )
-    regimen = django_filters.ChoiceFilter(choices=Regimen.choices, empty_label="Any")
+    approval = choice_filter(Approval.choices)
+    category = choice_filter(Category.choices)
+    certainty = choice_filter(Certainty.choices, label="Certainty of best evidence")
+    regimen = choice_filter(Regimen.choices)
 
     class Meta:
         model = Publication
+        form = FilterForm
         fields = ["q", "approval", "category", "certainty", "regimen"]
 
     def search(self, queryset, name, value):
