@@ -35,6 +35,16 @@ PEOPLE_PAGE_SIZE = 50
 # malformed request, not a missing page.
 PAGE_NUMBER = re.compile(r"-?[0-9]+")
 LIST_COLUMNS_ONLY = ("snapshot", "search_text")
+# What a page of one entry never shows: its search text and the reviewer's private comment.
+ENTRY_COLUMNS_NOT_SHOWN = ("search_text", "reviewer_comment")
+# What a use's card shows (includes/_use_card.html), what a link to an entry needs, and what a
+# line of a review history shows (includes/_review_history.html): lists read only these columns.
+CARD_COLUMNS = ("kind", "slug", "title", "summary", "evidence_label")
+LINK_COLUMNS = ("kind", "slug", "title")
+HISTORY_COLUMNS = (
+    "reviewed_on", "change_note", "is_current",
+    "reviewer", "reviewer__slug", "reviewer__name", "reviewer__credentials",
+)  # fmt: skip
 EDITORIAL_POLICY_URL = "/editorial-policy/"
 SOURCES_PAGE_TITLE = "Sources and mentions"
 
@@ -84,13 +94,14 @@ def entry_page(request, publication: Publication, template: str, **context):
         return render(request, "410.html", {"publication": publication}, status=410)
     content = present(publication)
     history = Publication.objects.of_entry(publication).select_related("reviewer")
+    history = history.only(*HISTORY_COLUMNS)
     return render(
         request,
         template,
         {
             "publication": publication,
             "content": content,
-            "history": history.defer(*LIST_COLUMNS_ONLY),
+            "history": history,
             "structured_data": jsonld.medical_web_page(settings.SITE_URL, publication, content),
             **context,
         },
@@ -135,10 +146,10 @@ def condition_list(request):
         params = request.GET.copy()  # a link from before "insufficient" became "not assessed"
         params["certainty"] = RENAMED_CERTAINTIES[certainty]
         return redirect(f"{request.path}?{params.urlencode()}", permanent=True)
-    filterset = ConditionFilter(request.GET, queryset=current_uses())
-    paginator = ListPaginator(
-        filterset.qs if filterset.is_valid() else current_uses().none(), PAGE_SIZE
-    )
+    # The cards, and the dates the page's structured data gives (jsonld.collection_page).
+    uses = current_uses().only(*CARD_COLUMNS, "content_published_at", "reviewed_on")
+    filterset = ConditionFilter(request.GET, queryset=uses)
+    paginator = ListPaginator(filterset.qs if filterset.is_valid() else uses.none(), PAGE_SIZE)
     # When the filters are invalid, their errors say what is wrong: page 1, nothing to page.
     page, page_error = requested_page(
         paginator, request.GET.get("page", "1"), first_only=not filterset.is_valid()
@@ -169,9 +180,11 @@ def filter_query_string(request) -> str:
 
 def published_or_moved(queryset, slug: str) -> tuple[Publication | None, str | None]:
     """The current publication with this slug, or the new slug of an entry that had it before."""
-    publication = queryset.current().with_people().filter(slug=slug).first()
-    if publication is not None:
-        return publication, None
+    # One current publication per address (a database constraint): nothing to order.
+    found = queryset.current().filter(slug=slug).select_related("reviewer")
+    found = found.defer(*ENTRY_COLUMNS_NOT_SHOWN).order_by()[:1]
+    if found:
+        return found[0], None
     earlier = queryset.filter(slug=slug, is_current=False).order_by("-published_at").first()
     current = earlier and Publication.objects.of_entry(earlier).current().first()
     if current is None or current.slug == slug:
@@ -185,6 +198,7 @@ def condition_detail(request, slug):
     if moved_to:
         return redirect("uses:condition-detail", slug=moved_to, permanent=True)
     related = current_uses().filter(category=publication.category).exclude(pk=publication.pk)
+    related = related.only(*CARD_COLUMNS)
     return entry_page(request, publication, TEMPLATES[Kind.CONDITION], related=related[:6])
 
 
@@ -193,7 +207,8 @@ def topic_detail(request, slug):
     publication, moved_to = published_or_moved(Publication.objects.topics(), slug)
     if moved_to:
         return redirect("uses:topic-detail", slug=moved_to, permanent=True)
-    return entry_page(request, publication, TEMPLATES[Kind.TOPIC], topics=current_topics())
+    topics = current_topics().only(*LINK_COLUMNS)
+    return entry_page(request, publication, TEMPLATES[Kind.TOPIC], topics=topics)
 
 
 @public_page
