@@ -1,6 +1,7 @@
 """Public addresses built from their patterns' fixed text are exactly what ``reverse()`` gives."""
 
 import pytest
+from django.template import Context, Template
 from django.urls import (
     NoReverseMatch,
     get_script_prefix,
@@ -78,3 +79,13 @@ def test_addresses_follow_the_requests_urlconf():
 def test_a_publications_address_is_its_pages_address(kind, viewname):
     assert address_of(kind, "some-slug") == reverse(viewname, kwargs={"slug": "some-slug"})
     assert address_of(Kind.OVERVIEW, "any-slug") == reverse("uses:home")
+
+
+@pytest.mark.parametrize(
+    "arguments", ["'uses:home'", "'uses:grading'", "'uses:person-detail' 'rita'", "name slug"]
+)
+def test_the_address_tag_prints_what_the_url_tag_prints(arguments):
+    context = Context({"name": "uses:topic-detail", "slug": "timing"})
+    address_tag = Template(f"{{% load uses_tags %}}{{% address {arguments} %}}").render(context)
+    url_tag = Template(f"{{% url {arguments} %}}").render(context)
+    assert address_tag == url_tag

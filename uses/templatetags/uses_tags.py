@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from uses import addresses
 from uses.grading import label_named
 
 register = template.Library()
@@ -49,6 +50,14 @@ def jsonld(data: dict) -> str:
     """A JSON-LD data block. Browsers never run it, so the CSP needs no inline-script exception."""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.simple_tag
+def address(viewname: str, slug: str | None = None) -> str:
+    """``{% url viewname slug %}`` for a public page (``slug`` or none), without a ``reverse()``
+    each time (see uses.addresses): every page prints its layout's links, and lists print one
+    for each entry."""
+    return addresses.address(viewname, slug)
 
 
 @register.filter
