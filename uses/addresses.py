@@ -10,6 +10,7 @@ gives; a slug the pattern would refuse goes to ``reverse()``, which raises as it
 
 import functools
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -36,10 +37,20 @@ def _fixed(viewname: str, urlconf: str, script_prefix: str) -> str:
 
 def address(viewname: str, slug: str | None = None) -> str:
     """``reverse(viewname, kwargs={"slug": slug})``, or ``reverse(viewname)`` without a slug."""
-    urlconf = get_urlconf(settings.ROOT_URLCONF)
     if slug is None:
-        return _fixed(viewname, urlconf, get_script_prefix())
-    if not isinstance(slug, str) or not _is_slug(slug):
-        return reverse(viewname, urlconf=urlconf, kwargs={"slug": slug})
+        return _fixed(viewname, get_urlconf(settings.ROOT_URLCONF), get_script_prefix())
+    return address_maker(viewname)(slug)
+
+
+def address_maker(viewname: str) -> Callable[[str], str]:
+    """``address(viewname, slug)`` for the many slugs of one request (a page of a sitemap):
+    the request's URLconf and script prefix are looked up once."""
+    urlconf = get_urlconf(settings.ROOT_URLCONF)
     before, after = _parts(viewname, urlconf, get_script_prefix())
-    return f"{before}{slug}{after}"
+
+    def address_of_slug(slug: str) -> str:
+        if not isinstance(slug, str) or not _is_slug(slug):
+            return reverse(viewname, urlconf=urlconf, kwargs={"slug": slug})
+        return f"{before}{slug}{after}"
+
+    return address_of_slug

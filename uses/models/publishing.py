@@ -72,12 +72,14 @@ class ReviewType(models.TextChoices):
     WITHDRAWAL = "withdrawal", "Withdrawn"
 
 
+# The page of a publication of each kind, by its slug; the overview's is the home page.
+PAGE_OF_KIND = {Kind.CONDITION: "uses:condition-detail", Kind.TOPIC: "uses:topic-detail"}
+
+
 def address_of(kind: str, slug: str) -> str:
     """The public address of a page of ``kind`` with ``slug`` (the overview is the home page)."""
-    if kind == Kind.CONDITION:
-        return address("uses:condition-detail", slug)
-    if kind == Kind.TOPIC:
-        return address("uses:topic-detail", slug)
+    if kind in PAGE_OF_KIND:
+        return address(PAGE_OF_KIND[kind], slug)
     return address("uses:home")
 
 

@@ -1,10 +1,13 @@
+import datetime
 import json
 
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from uses import addresses
@@ -58,6 +61,41 @@ def address(viewname: str, slug: str | None = None) -> str:
     each time (see uses.addresses): every page prints its layout's links, and lists print one
     for each entry."""
     return addresses.address(viewname, slug)
+
+
+@register.filter(expects_localtime=True)
+def isodate(value) -> str:
+    """A date, or the day of a datetime in the current time zone, as ISO 8601 writes it: what
+    ``|date:'Y-m-d'`` prints, without its lookups of the language's formats (a page of a
+    sitemap prints 500)."""
+    if value in (None, ""):
+        return ""
+    try:
+        return (value.date() if isinstance(value, datetime.datetime) else value).isoformat()
+    except AttributeError:
+        return ""
+
+
+@register.simple_tag
+def sitemap_urls(urlset: list[dict]) -> str:
+    """The ``<url>`` elements of a page of a sitemap, as Django's ``sitemap.xml`` prints those
+    of sections with no change frequency, priority or alternate languages (ours).
+
+    Written here, not by a loop in ``uses/sitemap.xml``: a page lists 500 addresses, and the
+    template engine spent more time on each than the rest of the page took."""
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+
+    def lastmod(value) -> str:  # {{ value|isodate }}, the time zone looked up once a page
+        if zone is not None and isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = value.astimezone(zone)
+        return f"<lastmod>{isodate(value)}</lastmod>" if value else ""
+
+    return mark_safe(
+        "".join(
+            f"<url><loc>{escape(url['location'])}</loc>{lastmod(url['lastmod'])}</url>"
+            for url in urlset
+        )
+    )
 
 
 @register.filter
