@@ -50,3 +50,12 @@ def test_each_section_is_what_djangos_sitemap_template_renders(
     assert response.status_code == 200
     assert response.content.decode() == djangos.content.decode()
     assert "<url><loc>" in djangos.content.decode()
+
+
+def test_the_people_section_reads_the_people_named_now_at_each_request(client, published_site):
+    before = client.get("/sitemap-people.xml").content.decode()
+    newcomer = factories.make_person(slug="newcomer")
+    factories.make_published_condition(name="Lupus", reviewer=newcomer)
+    after = client.get("/sitemap-people.xml").content.decode()
+    assert "/people/newcomer/" not in before
+    assert "/people/newcomer/" in after
