@@ -226,3 +226,13 @@ def test_the_filters_drop_downs_are_what_djangos_select_renders(query):
     for field in selects:
         django_select = forms.Select(choices=field.field.widget.choices)
         assert str(field) == field.as_widget(widget=django_select)
+
+
+def test_the_filter_form_class_is_built_once_and_its_forms_stay_apart():
+    first = ConditionFilter(QueryDict("category=pain"), queryset=Publication.objects.none())
+    second = ConditionFilter(QueryDict("category=bogus"), queryset=Publication.objects.none())
+    assert type(first.form) is type(second.form)
+    assert first.is_valid() and not second.is_valid()
+    assert first.form.cleaned_data["category"] == "pain"
+    assert first.form["category"].value() == "pain" and second.form["category"].value() == "bogus"
+    assert list(first.form.fields) == ["q", "approval", "category", "certainty", "regimen"]

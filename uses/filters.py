@@ -42,5 +42,13 @@ class ConditionFilter(django_filters.FilterSet):
         form = FilterForm
         fields = ["q", "approval", "category", "certainty", "regimen"]
 
+    def get_form_class(self):
+        # django-filter builds a form class from the filters for every request; they never
+        # change, so this one is built once per process (each request still has its own form).
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     def search(self, queryset, name, value):
         return queryset.search(value)
