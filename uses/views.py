@@ -35,8 +35,15 @@ PEOPLE_PAGE_SIZE = 50
 # malformed request, not a missing page.
 PAGE_NUMBER = re.compile(r"-?[0-9]+")
 LIST_COLUMNS_ONLY = ("snapshot", "search_text")
-# What a page of one entry never shows: its search text and the reviewer's private comment.
-ENTRY_COLUMNS_NOT_SHOWN = ("search_text", "reviewer_comment")
+# What the page of an entry reads of its publication (the snapshot holds what it says; the 410
+# page of a withdrawn one needs its title and change line): never, for one, its search text
+# or the reviewer's private comment.
+ENTRY_COLUMNS = (
+    "kind", "slug", "title", "condition", "topic", "is_withdrawn", "snapshot", "category",
+    "regimen", "evidence_label", "change_note", "reviewed_on", "first_published_on",
+    "content_published_at", "next_review_due",
+    "reviewer", "reviewer__slug", "reviewer__name", "reviewer__credentials",
+)  # fmt: skip
 # What a use's card shows (includes/_use_card.html), what a link to an entry needs, and what a
 # line of a review history shows (includes/_review_history.html): lists read only these columns.
 CARD_COLUMNS = ("kind", "slug", "title", "summary", "evidence_label")
@@ -182,7 +189,7 @@ def published_or_moved(queryset, slug: str) -> tuple[Publication | None, str | N
     """The current publication with this slug, or the new slug of an entry that had it before."""
     # One current publication per address (a database constraint): nothing to order.
     found = queryset.current().filter(slug=slug).select_related("reviewer")
-    found = found.defer(*ENTRY_COLUMNS_NOT_SHOWN).order_by()[:1]
+    found = found.only(*ENTRY_COLUMNS).order_by()[:1]
     if found:
         return found[0], None
     earlier = queryset.filter(slug=slug, is_current=False).order_by("-published_at").first()
