@@ -1,5 +1,6 @@
 import datetime
 import json
+import threading
 
 import markdown as markdown_lib
 import nh3
@@ -29,8 +30,11 @@ def render_markdown(text: str, *, anchors: bool = False) -> str:
 
     With ``anchors``, headings get ids so that other pages can link to a section.
     """
-    extensions = ["sane_lists", *(["toc"] if anchors else [])]
-    html = markdown_lib.markdown(text or "", extensions=extensions, output_format="html")
+    return sanitise(_converter(anchors).convert(text or ""), anchors=anchors)
+
+
+def sanitise(html: str, *, anchors: bool = False) -> str:
+    """Only the tags and attributes that Markdown text may produce, links to the web only."""
     attributes = ALLOWED_ATTRIBUTES
     if anchors:
         attributes = {**attributes, "h2": {"id"}, "h3": {"id"}}
@@ -41,6 +45,21 @@ def render_markdown(text: str, *, anchors: bool = False) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+
+
+_converters = threading.local()
+
+
+def _converter(anchors: bool) -> markdown_lib.Markdown:
+    """A Markdown converter of this thread's, reset for a new text. Made once a thread (one
+    holds state while converting): making one took as long as converting a page's text."""
+    name = "anchors" if anchors else "plain"
+    converter = getattr(_converters, name, None)
+    if converter is None:
+        extensions = ["sane_lists", *(["toc"] if anchors else [])]
+        converter = markdown_lib.Markdown(extensions=extensions, output_format="html")
+        setattr(_converters, name, converter)
+    return converter.reset()
 
 
 @register.filter
