@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.flatpages",
     "django.contrib.sitemaps",
-    "django.forms",  # Django's form templates, for forms rendered with the site's templates
     "django_filters",
     "import_export",
     "simple_history",
