@@ -236,3 +236,11 @@ def test_the_filter_form_class_is_built_once_and_its_forms_stay_apart():
     assert first.form.cleaned_data["category"] == "pain"
     assert first.form["category"].value() == "pain" and second.form["category"].value() == "bogus"
     assert list(first.form.fields) == ["q", "approval", "category", "certainty", "regimen"]
+
+
+@pytest.mark.parametrize("query", ["", "q=", "q=pain", "q=%3Cb%3E%22x%22+%26", f"q={'x' * 101}"])
+def test_the_search_box_is_what_djangos_text_input_renders(query):
+    form = ConditionFilter(QueryDict(query), queryset=Publication.objects.none()).form
+    form.is_valid()
+    django_input = forms.TextInput(attrs={"type": "search", **form["q"].field.widget.attrs})
+    assert str(form["q"]) == form["q"].as_widget(widget=django_input)

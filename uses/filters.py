@@ -12,7 +12,8 @@ from uses.models import Approval, Category, Certainty, Publication, Regimen
 class FilterSelect(forms.Select):
     """Django's drop-down, written out here: through templates it took three renders for each
     option, and the list renders four drop-downs (some 25 options) on every request. Flat
-    choices; a test holds its markup to Django's ``Select``'s."""
+    choices; a test holds its markup to Django's ``Select``'s. The filter form has no other
+    use for templates (its labels and errors are the list's template's)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
@@ -27,6 +28,21 @@ class FilterSelect(forms.Select):
         )
         attrs = attributes(widget["attrs"])
         return format_html('<select name="{}"{}>{}\n</select>', widget["name"], attrs, options)
+
+
+class SearchInput(forms.TextInput):
+    """Django's text input of type "search", written out here as ``FilterSelect`` is (it took
+    three templates); a test holds its markup to Django's."""
+
+    input_type = "search"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        attrs = attributes(widget["attrs"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value, attrs
+        )
 
 
 def attributes(attrs: dict) -> str:
@@ -51,7 +67,7 @@ class ConditionFilter(django_filters.FilterSet):
         label="Search",
         method="search",
         max_length=100,
-        widget=forms.TextInput(attrs={"type": "search"}),
+        widget=SearchInput,
     )
     approval = choice_filter(Approval.choices)
     category = choice_filter(Category.choices)
