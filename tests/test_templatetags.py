@@ -1,7 +1,12 @@
 """The site's template tags and filters."""
 
+import datetime
+import zoneinfo
+
 import markdown
 import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
 
 from uses.templatetags.uses_tags import render_markdown, sanitise
 
@@ -27,3 +32,23 @@ def test_markdown_converts_each_text_as_a_fresh_converter_would(anchors):
 def test_a_reference_defined_in_one_text_is_not_a_link_in_the_next():
     assert 'href="https://www.fda.gov/"' in render_markdown(TEXTS[2])
     assert "href" not in render_markdown(TEXTS[3])
+
+
+DAYS = [
+    *(datetime.date(2024, month, 1 + month) for month in range(1, 13)),
+    datetime.date(999, 12, 31),
+    datetime.datetime(2024, 2, 29, 23, 30, tzinfo=datetime.UTC),
+    datetime.datetime(2024, 12, 31, 23, 59, 59, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")),
+    None,
+    "",
+]
+
+
+@pytest.mark.parametrize("language", ["en-us", "de"])
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_longdate_prints_what_the_date_filter_prints_as_f_j_y(zone, language):
+    template = Template('{% load uses_tags %}{{ day|longdate }}|{{ day|date:"F j, Y" }}')
+    with timezone.override(zone), translation.override(language):
+        for day in DAYS:
+            ours, djangos = template.render(Context({"day": day})).split("|")
+            assert ours == djangos, day

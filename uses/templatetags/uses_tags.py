@@ -8,6 +8,7 @@ from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -91,6 +92,19 @@ def isodate(value) -> str:
         return ""
     try:
         return (value.date() if isinstance(value, datetime.datetime) else value).isoformat()
+    except AttributeError:
+        return ""
+
+
+@register.filter(expects_localtime=True)
+def longdate(value) -> str:
+    """A date (or a datetime's day in the current time zone) in words, "March 4, 2024": what
+    ``|date:"F j, Y"`` prints, month names translated as Django's, without its parsing of the
+    format and its lookups of the language's formats for every date."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"{MONTHS[value.month]} {value.day}, {value.year:04d}"
     except AttributeError:
         return ""
 
