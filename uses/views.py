@@ -44,7 +44,7 @@ ENTRY_COLUMNS = (
     "content_published_at", "next_review_due",
     "reviewer", "reviewer__slug", "reviewer__name", "reviewer__credentials",
 )  # fmt: skip
-# What a use's card shows (includes/_use_card.html), what a link to an entry needs, and what a
+# What a use's card shows (includes/_use_cards.html), what a link to an entry needs, and what a
 # line of a review history shows (includes/_review_history.html): lists read only these columns.
 CARD_COLUMNS = ("kind", "slug", "title", "summary", "evidence_label")
 LINK_COLUMNS = ("kind", "slug", "title")
@@ -77,12 +77,34 @@ class ListPaginator(Paginator):
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
 
+# The queries that pages narrow for each request are built once per process, as a generic
+# view's ``queryset`` is, and copied for each use (``.all()``, a filter, a slice; never
+# evaluated themselves): building one took about as long as the database takes to answer it.
+CURRENT_USES = Publication.objects.public().conditions().in_article_order()
+CURRENT_USES = CURRENT_USES.defer(*LIST_COLUMNS_ONLY)
+CURRENT_TOPICS = Publication.objects.public().topics().in_article_order()
+CURRENT_TOPICS = CURRENT_TOPICS.defer(*LIST_COLUMNS_ONLY)
+USE_CARDS = CURRENT_USES.only(*CARD_COLUMNS)
+# The cards, and the dates the list's structured data gives (jsonld.collection_page).
+LISTED_USES = CURRENT_USES.only(*CARD_COLUMNS, "content_published_at", "reviewed_on")
+TOPIC_LINKS = CURRENT_TOPICS.only(*LINK_COLUMNS)
+# The current publication at an address: one at most (a database constraint), nothing to order.
+ENTRY_PAGES = {
+    kind: entries.current().select_related("reviewer").only(*ENTRY_COLUMNS).order_by()
+    for kind, entries in [
+        (Kind.CONDITION, Publication.objects.conditions()),
+        (Kind.TOPIC, Publication.objects.topics()),
+    ]
+}
+HISTORY = Publication.objects.select_related("reviewer").only(*HISTORY_COLUMNS)
+
+
 def current_uses():
-    return Publication.objects.public().conditions().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    return CURRENT_USES.all()
 
 
 def current_topics():
-    return Publication.objects.public().topics().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    return CURRENT_TOPICS.all()
 
 
 TEMPLATES = {
@@ -100,8 +122,7 @@ def entry_page(request, publication: Publication, template: str, **context):
     if publication.is_withdrawn:
         return render(request, "410.html", {"publication": publication}, status=410)
     content = present(publication)
-    history = Publication.objects.of_entry(publication).select_related("reviewer")
-    history = history.only(*HISTORY_COLUMNS)
+    history = HISTORY.of_entry(publication)
     return render(
         request,
         template,
@@ -153,8 +174,7 @@ def condition_list(request):
         params = request.GET.copy()  # a link from before "insufficient" became "not assessed"
         params["certainty"] = RENAMED_CERTAINTIES[certainty]
         return redirect(f"{request.path}?{params.urlencode()}", permanent=True)
-    # The cards, and the dates the page's structured data gives (jsonld.collection_page).
-    uses = current_uses().only(*CARD_COLUMNS, "content_published_at", "reviewed_on")
+    uses = LISTED_USES.all()
     filterset = ConditionFilter(request.GET, queryset=uses)
     paginator = ListPaginator(filterset.qs if filterset.is_valid() else uses.none(), PAGE_SIZE)
     # When the filters are invalid, their errors say what is wrong: page 1, nothing to page.
@@ -185,14 +205,14 @@ def filter_query_string(request) -> str:
     return params.urlencode()
 
 
-def published_or_moved(queryset, slug: str) -> tuple[Publication | None, str | None]:
-    """The current publication with this slug, or the new slug of an entry that had it before."""
-    # One current publication per address (a database constraint): nothing to order.
-    found = queryset.current().filter(slug=slug).select_related("reviewer")
-    found = found.only(*ENTRY_COLUMNS).order_by()[:1]
+def published_or_moved(kind: Kind, slug: str) -> tuple[Publication | None, str | None]:
+    """The current publication of ``kind`` with this slug, or the new slug of an entry that had
+    it before."""
+    found = ENTRY_PAGES[kind].filter(slug=slug)[:1]
     if found:
         return found[0], None
-    earlier = queryset.filter(slug=slug, is_current=False).order_by("-published_at").first()
+    earlier = Publication.objects.filter(kind=kind, slug=slug, is_current=False)
+    earlier = earlier.order_by("-published_at").first()
     current = earlier and Publication.objects.of_entry(earlier).current().first()
     if current is None or current.slug == slug:
         raise Http404("No published page has this address.")
@@ -201,21 +221,19 @@ def published_or_moved(queryset, slug: str) -> tuple[Publication | None, str | N
 
 @public_page
 def condition_detail(request, slug):
-    publication, moved_to = published_or_moved(Publication.objects.conditions(), slug)
+    publication, moved_to = published_or_moved(Kind.CONDITION, slug)
     if moved_to:
         return redirect("uses:condition-detail", slug=moved_to, permanent=True)
-    related = current_uses().filter(category=publication.category).exclude(pk=publication.pk)
-    related = related.only(*CARD_COLUMNS)
+    related = USE_CARDS.filter(category=publication.category).exclude(pk=publication.pk)
     return entry_page(request, publication, TEMPLATES[Kind.CONDITION], related=related[:6])
 
 
 @public_page
 def topic_detail(request, slug):
-    publication, moved_to = published_or_moved(Publication.objects.topics(), slug)
+    publication, moved_to = published_or_moved(Kind.TOPIC, slug)
     if moved_to:
         return redirect("uses:topic-detail", slug=moved_to, permanent=True)
-    topics = current_topics().only(*LINK_COLUMNS)
-    return entry_page(request, publication, TEMPLATES[Kind.TOPIC], topics=topics)
+    return entry_page(request, publication, TEMPLATES[Kind.TOPIC], topics=TOPIC_LINKS.all())
 
 
 @public_page
