@@ -1,7 +1,10 @@
 import pytest
+from django import forms
+from django.http import QueryDict
 
 from tests import factories
 from uses import views
+from uses.filters import ConditionFilter
 from uses.models import Publication
 from uses.services import publish
 
@@ -228,3 +231,36 @@ def test_later_pages_of_a_search_show_the_matches_that_follow(client, reviewer):
         )  # fmt: skip
     first, second = (titles(client.get("/uses/", {"q": "zebra", "page": page})) for page in (1, 2))
     assert first + second == [f"Use {number:02}" for number in range(1, 45, 2)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "approval=fda_approved", "category=pain&certainty=not_assessed", "regimen=megadose"],
+)
+def test_the_filters_drop_downs_are_what_djangos_select_renders(query):
+    """Each is written in one template of the site's (not one per option): same markup."""
+    form = ConditionFilter(QueryDict(query), queryset=Publication.objects.none()).form
+    form.is_valid()
+    selects = [field for field in form if isinstance(field.field.widget, forms.Select)]
+    assert [field.name for field in selects] == ["approval", "category", "certainty", "regimen"]
+    for field in selects:
+        django_select = forms.Select(choices=field.field.widget.choices)
+        assert str(field) == field.as_widget(widget=django_select)
+
+
+def test_the_filter_form_class_is_built_once_and_its_forms_stay_apart():
+    first = ConditionFilter(QueryDict("category=pain"), queryset=Publication.objects.none())
+    second = ConditionFilter(QueryDict("category=bogus"), queryset=Publication.objects.none())
+    assert type(first.form) is type(second.form)
+    assert first.is_valid() and not second.is_valid()
+    assert first.form.cleaned_data["category"] == "pain"
+    assert first.form["category"].value() == "pain" and second.form["category"].value() == "bogus"
+    assert list(first.form.fields) == ["q", "approval", "category", "certainty", "regimen"]
+
+
+@pytest.mark.parametrize("query", ["", "q=", "q=pain", "q=%3Cb%3E%22x%22+%26", f"q={'x' * 101}"])
+def test_the_search_box_is_what_djangos_text_input_renders(query):
+    form = ConditionFilter(QueryDict(query), queryset=Publication.objects.none()).form
+    form.is_valid()
+    django_input = forms.TextInput(attrs={"type": "search", **form["q"].field.widget.attrs})
+    assert str(form["q"]) == form["q"].as_widget(widget=django_input)

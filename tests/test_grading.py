@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 
 from tests import factories
 from uses import grading
@@ -473,3 +474,8 @@ def test_proper_names_keep_their_case_wherever_a_page_names_them(article, client
         assert f"<title>{name} ·" in html and f'content="{name}' in html  # og:title
         for path, page in pages.items():
             assert f">{name}</a>" in page, (path, name)
+
+
+@pytest.mark.parametrize("label", grading.USE_LABELS, ids=lambda label: label.anchor)
+def test_a_label_links_to_its_explanation_on_the_grading_page(label):
+    assert label.explained_at == f"{reverse('uses:grading')}#{label.anchor}"

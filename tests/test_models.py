@@ -4,7 +4,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from tests import factories
-from uses.models import Publication, Source, Topic
+from uses.models import Category, Certainty, Direction, Publication, Source, Topic
+from uses.models.choices import label
 from uses.services import publish
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +134,17 @@ def test_publish_keeps_older_versions_as_history(reviewer):
     assert second.is_current
     assert list(Publication.objects.of_entry(second)) == [second, first]
     assert Topic.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("choices", "value", "expected"),
+    [
+        (Certainty, Certainty.VERY_LOW, "Very low"),
+        (Category, "autoimmune", "Autoimmune and inflammatory"),
+        (Certainty, "insufficient", "Insufficient"),  # a value of an older vocabulary
+        (Direction, "no_longer_used", "No longer used"),
+    ],
+)
+def test_a_stored_value_is_shown_by_its_label_or_else_in_words(choices, value, expected):
+    assert label(choices, value) == expected
+    assert label(choices, value) == expected  # and again, from the labels kept per vocabulary

@@ -15,6 +15,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from uses.addresses import address
 from uses.models.choices import Approval, Certainty, Direction, StudyDesign, label, rank
 
 SCHEME = "GRADE"
@@ -297,9 +298,14 @@ class UseLabel:
     tone: str  # approved, benefit, uncertain, harm, none: each with its own style and text
     meaning: str
 
-    @property
+    @functools.cached_property
     def anchor(self) -> str:
         return "label-" + re.sub(r"[^a-z]+", "-", self.text.lower()).strip("-")
+
+    @property
+    def explained_at(self) -> str:
+        """The address of this label's explanation on the grading page."""
+        return f"{address('uses:grading')}#{self.anchor}"
 
 
 FDA_APPROVED = UseLabel(

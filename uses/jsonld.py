@@ -1,7 +1,6 @@
 """schema.org structured data for public pages, built from publications only."""
 
-from django.urls import reverse
-
+from uses.addresses import address
 from uses.models import Kind, Publication
 from uses.serializers import is_reference
 
@@ -25,7 +24,7 @@ def person(site_url: str, data: dict | None) -> dict | None:
         "@type": "Person",
         "name": data["name"],
         "honorificSuffix": data["credentials"] or None,
-        "url": absolute(site_url, reverse("uses:person-detail", kwargs={"slug": data["slug"]})),
+        "url": absolute(site_url, address("uses:person-detail", data["slug"])),
     }
 
 

@@ -28,7 +28,7 @@ urlpatterns = [
     path(
         "sitemap-<section>.xml",
         public_page(sitemaps.sitemap),
-        {"sitemaps": SITEMAPS},
+        {"sitemaps": SITEMAPS, "template_name": "uses/sitemap.xml"},
         name="sitemap-section",
     ),
     path("robots.txt", views.robots_txt, name="robots-txt"),

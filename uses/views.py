@@ -36,6 +36,23 @@ PEOPLE_PAGE_SIZE = 50
 # malformed request, not a missing page.
 PAGE_NUMBER = re.compile(r"-?[0-9]+")
 LIST_COLUMNS_ONLY = ("snapshot", "search_text")
+# What the page of an entry reads of its publication (the snapshot holds what it says; the 410
+# page of a withdrawn one needs its title and change line): never, for one, its search text
+# or the reviewer's private comment.
+ENTRY_COLUMNS = (
+    "kind", "slug", "title", "condition", "topic", "is_withdrawn", "snapshot", "category",
+    "regimen", "evidence_label", "change_note", "reviewed_on", "first_published_on",
+    "content_published_at", "next_review_due",
+    "reviewer", "reviewer__slug", "reviewer__name", "reviewer__credentials",
+)  # fmt: skip
+# What a use's card shows (includes/_use_cards.html), what a link to an entry needs, and what a
+# line of a review history shows (includes/_review_history.html): lists read only these columns.
+CARD_COLUMNS = ("kind", "slug", "title", "summary", "evidence_label")
+LINK_COLUMNS = ("kind", "slug", "title")
+HISTORY_COLUMNS = (
+    "reviewed_on", "change_note", "is_current",
+    "reviewer", "reviewer__slug", "reviewer__name", "reviewer__credentials",
+)  # fmt: skip
 EDITORIAL_POLICY_URL = "/editorial-policy/"
 SOURCES_PAGE_TITLE = "Sources and mentions"
 
@@ -61,12 +78,34 @@ class ListPaginator(Paginator):
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
 
+# The queries that pages narrow for each request are built once per process, as a generic
+# view's ``queryset`` is, and copied for each use (``.all()``, a filter, a slice; never
+# evaluated themselves): building one took about as long as the database takes to answer it.
+CURRENT_USES = Publication.objects.public().conditions().in_article_order()
+CURRENT_USES = CURRENT_USES.defer(*LIST_COLUMNS_ONLY)
+CURRENT_TOPICS = Publication.objects.public().topics().in_article_order()
+CURRENT_TOPICS = CURRENT_TOPICS.defer(*LIST_COLUMNS_ONLY)
+USE_CARDS = CURRENT_USES.only(*CARD_COLUMNS)
+# The cards, and the dates the list's structured data gives (jsonld.collection_page).
+LISTED_USES = CURRENT_USES.only(*CARD_COLUMNS, "content_published_at", "reviewed_on")
+TOPIC_LINKS = CURRENT_TOPICS.only(*LINK_COLUMNS)
+# The current publication at an address: one at most (a database constraint), nothing to order.
+ENTRY_PAGES = {
+    kind: entries.current().select_related("reviewer").only(*ENTRY_COLUMNS).order_by()
+    for kind, entries in [
+        (Kind.CONDITION, Publication.objects.conditions()),
+        (Kind.TOPIC, Publication.objects.topics()),
+    ]
+}
+HISTORY = Publication.objects.select_related("reviewer").only(*HISTORY_COLUMNS)
+
+
 def current_uses():
-    return Publication.objects.public().conditions().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    return CURRENT_USES.all()
 
 
 def current_topics():
-    return Publication.objects.public().topics().in_article_order().defer(*LIST_COLUMNS_ONLY)
+    return CURRENT_TOPICS.all()
 
 
 TEMPLATES = {
@@ -84,14 +123,14 @@ def entry_page(request, publication: Publication, template: str, **context):
     if publication.is_withdrawn:
         return render(request, "410.html", {"publication": publication}, status=410)
     content = present(publication)
-    history = Publication.objects.of_entry(publication).select_related("reviewer")
+    history = HISTORY.of_entry(publication)
     return render(
         request,
         template,
         {
             "publication": publication,
             "content": content,
-            "history": history.defer(*LIST_COLUMNS_ONLY),
+            "history": history,
             "structured_data": jsonld.medical_web_page(settings.SITE_URL, publication, content),
             **context,
         },
@@ -136,8 +175,9 @@ def condition_list(request):
         params = request.GET.copy()  # a link from before "insufficient" became "not assessed"
         params["certainty"] = RENAMED_CERTAINTIES[certainty]
         return redirect(f"{request.path}?{params.urlencode()}", permanent=True)
-    filterset = ConditionFilter(request.GET, queryset=current_uses())
-    matches = filterset.qs if filterset.is_valid() else current_uses().none()
+    uses = LISTED_USES.all()
+    filterset = ConditionFilter(request.GET, queryset=uses)
+    matches = filterset.qs if filterset.is_valid() else uses.none()
     paginator = ListPaginator(matches, PAGE_SIZE)
     # The best matches of a search first, when there are few enough to rank: the database
     # scores every match to find the best twenty, so a word most uses share (“naltrexone”)
@@ -173,12 +213,14 @@ def filter_query_string(request) -> str:
     return params.urlencode()
 
 
-def published_or_moved(queryset, slug: str) -> tuple[Publication | None, str | None]:
-    """The current publication with this slug, or the new slug of an entry that had it before."""
-    publication = queryset.current().with_people().filter(slug=slug).first()
-    if publication is not None:
-        return publication, None
-    earlier = queryset.filter(slug=slug, is_current=False).order_by("-published_at").first()
+def published_or_moved(kind: Kind, slug: str) -> tuple[Publication | None, str | None]:
+    """The current publication of ``kind`` with this slug, or the new slug of an entry that had
+    it before."""
+    found = ENTRY_PAGES[kind].filter(slug=slug)[:1]
+    if found:
+        return found[0], None
+    earlier = Publication.objects.filter(kind=kind, slug=slug, is_current=False)
+    earlier = earlier.order_by("-published_at").first()
     current = earlier and Publication.objects.of_entry(earlier).current().first()
     if current is None or current.slug == slug:
         raise Http404("No published page has this address.")
@@ -187,19 +229,19 @@ def published_or_moved(queryset, slug: str) -> tuple[Publication | None, str | N
 
 @public_page
 def condition_detail(request, slug):
-    publication, moved_to = published_or_moved(Publication.objects.conditions(), slug)
+    publication, moved_to = published_or_moved(Kind.CONDITION, slug)
     if moved_to:
         return redirect("uses:condition-detail", slug=moved_to, permanent=True)
-    related = current_uses().filter(category=publication.category).exclude(pk=publication.pk)
+    related = USE_CARDS.filter(category=publication.category).exclude(pk=publication.pk)
     return entry_page(request, publication, TEMPLATES[Kind.CONDITION], related=related[:6])
 
 
 @public_page
 def topic_detail(request, slug):
-    publication, moved_to = published_or_moved(Publication.objects.topics(), slug)
+    publication, moved_to = published_or_moved(Kind.TOPIC, slug)
     if moved_to:
         return redirect("uses:topic-detail", slug=moved_to, permanent=True)
-    return entry_page(request, publication, TEMPLATES[Kind.TOPIC], topics=current_topics())
+    return entry_page(request, publication, TEMPLATES[Kind.TOPIC], topics=TOPIC_LINKS.all())
 
 
 @public_page

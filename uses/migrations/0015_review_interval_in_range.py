@@ -15,7 +15,7 @@ def clamp_review_intervals(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("uses", "0013_public_updated_index"),
+        ("uses", "0014_public_tallies"),
     ]
 
     operations = [

@@ -82,7 +82,8 @@ RENAMED_CERTAINTIES = {"insufficient": Certainty.NOT_ASSESSED}
 
 def label(choices: type[models.TextChoices], value: str) -> str:
     """The human label of a stored value; unknown values from older snapshots show as they are."""
-    return dict(choices.choices).get(value, value.replace("_", " ").capitalize())
+    labels = _labels(choices)
+    return labels[value] if value in labels else value.replace("_", " ").capitalize()
 
 
 def rank(choices: type[models.TextChoices], value: str) -> int:
@@ -91,6 +92,12 @@ def rank(choices: type[models.TextChoices], value: str) -> int:
         return _positions(choices)[value]
     except KeyError:
         raise ValueError(f"{value!r} is not one of {choices.__name__}'s values") from None
+
+
+@functools.cache
+def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    # ``choices.choices`` builds a new list on every call; a use page labels a dozen values.
+    return dict(choices.choices)
 
 
 @functools.cache

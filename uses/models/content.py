@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from uses.addresses import address
 from uses.validators import (
     validate_doi,
     validate_pmid,
@@ -139,7 +140,7 @@ class Person(Revisioned):
         return self.display_name
 
     def get_absolute_url(self):
-        return reverse("uses:person-detail", kwargs={"slug": self.slug})
+        return address("uses:person-detail", self.slug)
 
     @property
     def display_name(self) -> str:

@@ -7,8 +7,9 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import Expression, RawSQL
-from django.urls import reverse
 from django.utils import timezone
+
+from uses.addresses import address
 
 from .choices import Approval, Category, Certainty, Direction, Regimen
 from .content import Condition, Person, Topic
@@ -71,13 +72,15 @@ class ReviewType(models.TextChoices):
     WITHDRAWAL = "withdrawal", "Withdrawn"
 
 
+# The page of a publication of each kind, by its slug; the overview's is the home page.
+PAGE_OF_KIND = {Kind.CONDITION: "uses:condition-detail", Kind.TOPIC: "uses:topic-detail"}
+
+
 def address_of(kind: str, slug: str) -> str:
     """The public address of a page of ``kind`` with ``slug`` (the overview is the home page)."""
-    if kind == Kind.CONDITION:
-        return reverse("uses:condition-detail", kwargs={"slug": slug})
-    if kind == Kind.TOPIC:
-        return reverse("uses:topic-detail", kwargs={"slug": slug})
-    return reverse("uses:home")
+    if kind in PAGE_OF_KIND:
+        return address(PAGE_OF_KIND[kind], slug)
+    return address("uses:home")
 
 
 def public_q(prefix: str = "") -> Q:

@@ -1,0 +1,54 @@
+"""The site's template tags and filters."""
+
+import datetime
+import zoneinfo
+
+import markdown
+import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+from uses.templatetags.uses_tags import render_markdown, sanitise
+
+TEXTS = [
+    "Plain words.",
+    "## Dose\n\nTake **one** tablet.\n\n## Dose\n\nAgain.",  # two headings with one name
+    "See [the label][fda].\n\n[fda]: https://www.fda.gov/",
+    "See [the label][fda].",  # the reference above must not carry over
+    "1. one\n2. two\n\n* a\n* b",
+    "",
+]
+
+
+@pytest.mark.parametrize("anchors", [False, True])
+def test_markdown_converts_each_text_as_a_fresh_converter_would(anchors):
+    extensions = ["sane_lists", *(["toc"] if anchors else [])]
+    for _ in range(2):  # converters are reused: nothing of one text may reach the next
+        for text in TEXTS:
+            fresh = markdown.markdown(text, extensions=extensions, output_format="html")
+            assert render_markdown(text, anchors=anchors) == sanitise(fresh, anchors=anchors)
+
+
+def test_a_reference_defined_in_one_text_is_not_a_link_in_the_next():
+    assert 'href="https://www.fda.gov/"' in render_markdown(TEXTS[2])
+    assert "href" not in render_markdown(TEXTS[3])
+
+
+DAYS = [
+    *(datetime.date(2024, month, 1 + month) for month in range(1, 13)),
+    datetime.date(999, 12, 31),
+    datetime.datetime(2024, 2, 29, 23, 30, tzinfo=datetime.UTC),
+    datetime.datetime(2024, 12, 31, 23, 59, 59, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")),
+    None,
+    "",
+]
+
+
+@pytest.mark.parametrize("language", ["en-us", "de"])
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_longdate_prints_what_the_date_filter_prints_as_f_j_y(zone, language):
+    template = Template('{% load uses_tags %}{{ day|longdate }}|{{ day|date:"F j, Y" }}')
+    with timezone.override(zone), translation.override(language):
+        for day in DAYS:
+            ours, djangos = template.render(Context({"day": day})).split("|")
+            assert ours == djangos, day
