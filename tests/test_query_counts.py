@@ -27,7 +27,7 @@ EXPECTED_QUERIES = {
     "/feed/": 1,
 }
 # One approval, as the admin makes it: see the test below for what each query is.
-SUBMIT_QUERIES = 19
+SUBMIT_QUERIES = 12
 APPROVE_QUERIES = 22
 
 

@@ -23,7 +23,7 @@ from uses.models import (
 )
 from uses.models.review import PUBLIC_NOTE_MAX_LENGTH
 from uses.roles import can_review, can_submit
-from uses.serializers import fingerprint, serialize
+from uses.serializers import fingerprint, serialize, with_snapshot_data
 from uses.services import lock_entry, publish
 from uses.validators import validate_single_line, validate_text
 
@@ -85,9 +85,9 @@ def submit(
     note = clean_text(note, label="Note to the reviewer")
     public_note = clean_text(public_note, label="What changed", single_line=True)
     entry = lock_entry(entry)
-    current = selectors.current_publication(entry)
     pending = selectors.pending_submission(entry)
     if action == Action.WITHDRAW:
+        current = selectors.current_publication(entry)
         if current is None or current.is_withdrawn:
             raise ReviewError("Only a published entry can be withdrawn.")
         snapshot = current.snapshot
@@ -99,7 +99,7 @@ def submit(
                 f"Submitting changes would replace it: cancel the withdrawal request first if "
                 f"the entry should stay public."
             )
-        snapshot = serialize(entry)
+        snapshot = serialize(with_snapshot_data(entry))
         if problem := selectors.address_problem(entry=entry, snapshot=snapshot):
             raise ReviewError(problem)
     if pending is not None:  # a newer request replaces it (a withdrawal may replace changes)

@@ -6,7 +6,7 @@ Writes (the workflow steps) live in ``uses.review``; nothing here changes a row.
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Group
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, Func, IntegerField, Max, OuterRef, Q, Value
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -65,11 +65,8 @@ def pending_count() -> int:
 
 
 def reviewer_emails() -> list[str]:
-    group = Group.objects.filter(name=REVIEWERS).first()
-    if group is None:
-        return []
-    users = group.user_set.filter(is_active=True).exclude(email="")
-    return list(users.values_list("email", flat=True))
+    users = get_user_model().objects.filter(groups__name=REVIEWERS, is_active=True)
+    return list(users.exclude(email="").values_list("email", flat=True))
 
 
 def made_by(user) -> Exact:

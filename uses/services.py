@@ -13,6 +13,7 @@ from uses.serializers import (
     publication_columns,
     serialize,
     upgrade_snapshot,
+    with_snapshot_data,
 )
 
 
@@ -144,7 +145,7 @@ def publish(
     current = history.filter(is_current=True).first()
     publication = build_publication(
         entry=entry,
-        snapshot=serialize(entry) if snapshot is None else snapshot,
+        snapshot=serialize(with_snapshot_data(entry)) if snapshot is None else snapshot,
         reviewer=reviewer,
         review_type=review_type,
         current=current,
