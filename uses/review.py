@@ -34,6 +34,8 @@ DEFAULT_PUBLIC_NOTES = {
     Action.WITHDRAW: "Withdrawn after medical review.",
 }
 PRIVATE_TEXT_MAX_LENGTH = 4000
+# What a decision writes to its submission; the frozen snapshot is never written again.
+DECISION_FIELDS = ["status", "decided_by", "decided_at", "comment", "public_note"]
 
 
 class ReviewError(Exception):
@@ -211,7 +213,12 @@ def reviewer_profile(user) -> Person:
 def lock_pending(submission: Submission) -> tuple[Condition | Topic, Submission]:
     """Lock the entry, then re-read the submission: a concurrent decision is seen, not repeated."""
     entry = lock_entry(submission.entry)
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    submission = (
+        Submission.objects.select_related("submitted_by")  # whom the decision is emailed to
+        .select_for_update(of=("self",))
+        .get(pk=submission.pk)
+    )
+    setattr(submission, entry.entry_field, entry)  # the row just locked, not read once more
     if not submission.is_pending:
         decided = f" by {submission.decided_by}" if submission.decided_by else ""
         raise ReviewError(
@@ -252,7 +259,7 @@ def approve(
             submission.decided_by = reviewer
             submission.decided_at = now
             submission.comment = comment
-            submission.save()
+            submission.save(update_fields=DECISION_FIELDS)
             publication = publish(
                 entry=entry,
                 snapshot=submission.snapshot,
@@ -286,7 +293,7 @@ def request_changes(*, submission: Submission, reviewer, comment: str) -> Submis
     submission.decided_by = reviewer
     submission.decided_at = timezone.now()
     submission.comment = comment
-    submission.save()
+    submission.save(update_fields=DECISION_FIELDS)
     notifications.send_on_commit("to the submitter", notifications.decided, submission)
     return submission
 
