@@ -119,7 +119,9 @@ def published_sources(publication: Publication) -> list[PublishedSource]:
     ]
 
 
-@transaction.atomic
+# Atomic on its own; inside a caller's transaction (an approval, a confirmation) it is part of
+# that one, with no savepoint of its own: a failure undoes the caller's whole step anyway.
+@transaction.atomic(savepoint=False)
 def publish(
     *,
     entry: Condition | Topic,
