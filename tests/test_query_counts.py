@@ -26,7 +26,15 @@ EXPECTED_QUERIES = {
     "/sitemap-people.xml": 1,
     "/feed/": 1,
 }
-# One approval, as the admin makes it: see the test below for what each query is.
+# One approval, as the admin makes it. Each step: the login's permissions (2, read once a
+# request), a savepoint and its release (2: the test's own transaction is around it; in the
+# admin, a commit), then
+# - submit: lock the entry, its pending submission, the snapshot (author, claims, their sources:
+#   3), who holds the address, the submission, the reviewers to email;
+# - approve: lock the entry, the submission with its submitter, the current publication and the
+#   history of the four-eyes check (one query), who holds the address, the reviewer's profile,
+#   the decision; then publishing: the entry's lock and current publication, its first date,
+#   its author, the old one no longer current, the new one, its sources, the public version.
 SUBMIT_QUERIES = 12
 APPROVE_QUERIES = 19
 
