@@ -133,6 +133,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A write-ahead log: a commit syncs one file once instead of a rollback journal and then the
+    # database (a third of an approval's time on SQLite went to its two commits), and readers
+    # never wait for a writer. Durability is unchanged: synchronous stays FULL.
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # An uploaded import waits between its preview and its confirmation in the database, so that any

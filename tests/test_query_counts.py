@@ -1,10 +1,12 @@
-"""Public pages stay constant in queries as the published record grows."""
+"""Public pages and the review workflow stay constant in queries as the published record grows."""
 
 import pytest
 from django.conf import settings
 from django.contrib.sites.models import Site
+from django.core import mail
 
 from tests import factories
+from uses import review
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +26,17 @@ EXPECTED_QUERIES = {
     "/sitemap-people.xml": 1,
     "/feed/": 1,
 }
+# One approval, as the admin makes it. Each step: the login's permissions (2, read once a
+# request), a savepoint and its release (2: the test's own transaction is around it; in the
+# admin, a commit), then
+# - submit: lock the entry, its pending submission, the snapshot (author, claims, their sources:
+#   3), who holds the address, the submission, the reviewers to email;
+# - approve: lock the entry, the submission with its submitter, the current publication and the
+#   history of the four-eyes check (one query), who holds the address, the reviewer's profile,
+#   the decision; then publishing: the entry's lock and current publication, its first date,
+#   its author, the old one no longer current, the new one, its sources, the public version.
+SUBMIT_QUERIES = 12
+APPROVE_QUERIES = 19
 
 
 def build_site(uses: int, reviewer, editorial_policy):
@@ -47,3 +60,36 @@ def test_public_pages_are_constant_in_queries(
         with django_assert_num_queries(queries + 1):  # + the public record's version
             response = client.get(url)
         assert response.status_code == 200, url
+
+
+@pytest.mark.parametrize("uses", [30, 300])
+def test_submitting_and_approving_a_change_is_constant_in_queries(
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+    reviewer,
+    editor,
+    medical_reviewer,
+    uses,
+):
+    """What one approval costs, as the admin runs it (logins' permissions read afresh, emails
+    sent after commit), whatever the size of the catalogue it joins."""
+    for number in range(uses):
+        factories.make_published_condition(
+            name=f"Use {number}", slug=f"use-{number}", reviewer=reviewer, evidence=1
+        )
+    entry, _ = factories.make_published_condition(
+        name="Fibromyalgia", slug="fibromyalgia", reviewer=reviewer, evidence=3
+    )
+    factories.edit(entry, editor, summary="A changed summary.")
+    with (
+        django_assert_num_queries(SUBMIT_QUERIES),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        submission = review.submit(entry=entry, user=editor, public_note="A new summary.")
+    with (
+        django_assert_num_queries(APPROVE_QUERIES),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        publication = review.approve(submission=submission, reviewer=medical_reviewer)
+    assert publication.snapshot["summary"] == "A changed summary."
+    assert len(mail.outbox) == 2  # the reviewers were asked, the editor told

@@ -1,4 +1,5 @@
-"""Public lists, counts, search and the feed read indexes, so they stay fast at any size.
+"""Public lists, counts, search and the feed read indexes, so they stay fast at any size; so does
+the four-eyes check of every approval.
 
 Query plans, not timings: a plan that walks the publications table or sorts it for a list would
 cost time in proportion to the catalogue. SQLite's plans are checked as they come, without table
@@ -13,7 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
+from tests.factories import edit
+from uses import selectors
 from uses.models import Publication
+from uses.serializers import serialize
 from uses.services import publish
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +243,57 @@ def test_sqlite_lists_a_persons_pages_in_article_order_from_an_index(client, rev
         for plan in plans(client, url):
             assert SORT_FOR_ORDER not in plan, plan
             assert not [step for step in plan if TABLE_SCAN.match(step)], plan
+
+
+# --- the four-eyes check ------------------------------------------------------------------------
+
+# A history table read row by row, or through its index of who made each change (named
+# uses_historical<model>_history_user_id_<hash>): what one person edited may span the whole
+# catalogue (an import, years of work), an entry's history does not.
+HISTORY_BY_ANYTHING_BUT_THE_ENTRY = re.compile(
+    r"^SCAN uses_historical\w+(?:$| (?!USING (COVERING )?INDEX))|^Seq Scan on uses_historical"
+    r"|uses_historical\w+_history_user_id_"
+)
+
+
+@pytest.fixture
+def prolific_reviewer(reviewer):
+    """A medical reviewer who has edited many other uses, their claims and their sources."""
+    user = factories.make_user("Editors", "Medical reviewers", person=True)
+    for number in range(25):
+        condition, _ = factories.make_published_condition(
+            name=f"Other use {number}", reviewer=reviewer
+        )
+        claim = condition.evidence.get()
+        edit(condition, user, summary="Edited.")
+        edit(claim, user, claim="Edited.")
+        edit(claim.sources.get(), user, title="Edited.")
+    return user
+
+
+def four_eyes_plans(entry, user) -> list[list[str]]:
+    """The plan of each query that the four-eyes check makes about history."""
+    with CaptureQueriesContext(connection) as queries:
+        assert not selectors.edited_since_content_review(
+            entry=entry, user=user, snapshot=serialize(entry)
+        )
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    result = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the table is small: make a scan the last resort
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        for query in queries.captured_queries:
+            if "uses_historical" in query["sql"]:
+                cursor.execute(explain + query["sql"])
+                result.append([row[-1].strip().removeprefix("->  ") for row in cursor.fetchall()])
+    assert result
+    return result
+
+
+def test_the_four_eyes_check_reads_the_entrys_history_not_all_the_reviewers_edits(
+    reviewer, editor, prolific_reviewer
+):
+    entry, _ = factories.make_published_condition(name="Fibromyalgia", reviewer=reviewer)
+    edit(entry, editor, summary="Changed by the editor.")
+    for plan in four_eyes_plans(entry, prolific_reviewer):
+        assert not [step for step in plan if HISTORY_BY_ANYTHING_BUT_THE_ENTRY.search(step)], plan

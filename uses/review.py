@@ -23,7 +23,7 @@ from uses.models import (
 )
 from uses.models.review import PUBLIC_NOTE_MAX_LENGTH
 from uses.roles import can_review, can_submit
-from uses.serializers import fingerprint, serialize
+from uses.serializers import fingerprint, serialize, with_snapshot_data
 from uses.services import lock_entry, publish
 from uses.validators import validate_single_line, validate_text
 
@@ -34,6 +34,8 @@ DEFAULT_PUBLIC_NOTES = {
     Action.WITHDRAW: "Withdrawn after medical review.",
 }
 PRIVATE_TEXT_MAX_LENGTH = 4000
+# What a decision writes to its submission; the frozen snapshot is never written again.
+DECISION_FIELDS = ["status", "decided_by", "decided_at", "comment", "public_note"]
 
 
 class ReviewError(Exception):
@@ -85,9 +87,9 @@ def submit(
     note = clean_text(note, label="Note to the reviewer")
     public_note = clean_text(public_note, label="What changed", single_line=True)
     entry = lock_entry(entry)
-    current = selectors.current_publication(entry)
     pending = selectors.pending_submission(entry)
     if action == Action.WITHDRAW:
+        current = selectors.current_publication(entry)
         if current is None or current.is_withdrawn:
             raise ReviewError("Only a published entry can be withdrawn.")
         snapshot = current.snapshot
@@ -99,7 +101,7 @@ def submit(
                 f"Submitting changes would replace it: cancel the withdrawal request first if "
                 f"the entry should stay public."
             )
-        snapshot = serialize(entry)
+        snapshot = serialize(with_snapshot_data(entry))
         if problem := selectors.address_problem(entry=entry, snapshot=snapshot):
             raise ReviewError(problem)
     if pending is not None:  # a newer request replaces it (a withdrawal may replace changes)
@@ -211,7 +213,12 @@ def reviewer_profile(user) -> Person:
 def lock_pending(submission: Submission) -> tuple[Condition | Topic, Submission]:
     """Lock the entry, then re-read the submission: a concurrent decision is seen, not repeated."""
     entry = lock_entry(submission.entry)
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    submission = (
+        Submission.objects.select_related("submitted_by")  # whom the decision is emailed to
+        .select_for_update(of=("self",))
+        .get(pk=submission.pk)
+    )
+    setattr(submission, entry.entry_field, entry)  # the row just locked, not read once more
     if not submission.is_pending:
         decided = f" by {submission.decided_by}" if submission.decided_by else ""
         raise ReviewError(
@@ -252,7 +259,7 @@ def approve(
             submission.decided_by = reviewer
             submission.decided_at = now
             submission.comment = comment
-            submission.save()
+            submission.save(update_fields=DECISION_FIELDS)
             publication = publish(
                 entry=entry,
                 snapshot=submission.snapshot,
@@ -286,7 +293,7 @@ def request_changes(*, submission: Submission, reviewer, comment: str) -> Submis
     submission.decided_by = reviewer
     submission.decided_at = timezone.now()
     submission.comment = comment
-    submission.save()
+    submission.save(update_fields=DECISION_FIELDS)
     notifications.send_on_commit("to the submitter", notifications.decided, submission)
     return submission
 

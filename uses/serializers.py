@@ -8,7 +8,7 @@ import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 
 from uses.grading import honest_best, use_label
 from uses.models import (
@@ -111,18 +111,26 @@ def is_reference(source: dict) -> bool:
     return not source.get("mentioned_only") and any(source.get(name) for name in SOURCE_IDENTIFIERS)
 
 
+def _evidence_with_sources() -> Prefetch:
+    return Prefetch(
+        "evidence",
+        queryset=Evidence.objects.prefetch_related(
+            Prefetch("evidencesource_set", queryset=EvidenceSource.objects.select_related("source"))
+        ),
+    )
+
+
 def condition_queryset():
     """Everything serialize_condition reads, in a fixed number of queries."""
-    return Condition.objects.select_related("author").prefetch_related(
-        Prefetch(
-            "evidence",
-            queryset=Evidence.objects.prefetch_related(
-                Prefetch(
-                    "evidencesource_set", queryset=EvidenceSource.objects.select_related("source")
-                )
-            ),
-        )
-    )
+    return Condition.objects.select_related("author").prefetch_related(_evidence_with_sources())
+
+
+def with_snapshot_data(entry: Condition | Topic) -> Condition | Topic:
+    """``entry`` (one just read, such as a locked row) with everything its snapshot reads, in
+    three queries however many claims and sources it has, instead of one or two for each."""
+    lookups = ["author", _evidence_with_sources()] if isinstance(entry, Condition) else ["author"]
+    prefetch_related_objects([entry], *lookups)
+    return entry
 
 
 def fingerprint(snapshot: dict) -> str:

@@ -14,6 +14,7 @@ from uses.serializers import (
     publication_columns,
     serialize,
     upgrade_snapshot,
+    with_snapshot_data,
 )
 
 
@@ -123,7 +124,9 @@ def published_sources(publication: Publication) -> list[PublishedSource]:
     ]
 
 
-@transaction.atomic
+# Atomic on its own; inside a caller's transaction (an approval, a confirmation) it is part of
+# that one, with no savepoint of its own: a failure undoes the caller's whole step anyway.
+@transaction.atomic(savepoint=False)
 def publish(
     *,
     entry: Condition | Topic,
@@ -152,7 +155,7 @@ def publish(
     current = history.filter(is_current=True).first()
     publication = build_publication(
         entry=entry,
-        snapshot=serialize(entry) if snapshot is None else snapshot,
+        snapshot=serialize(with_snapshot_data(entry)) if snapshot is None else snapshot,
         reviewer=reviewer,
         review_type=review_type,
         current=current,
