@@ -43,6 +43,8 @@ CRAFTED = [
     ("get", "/admin/uses/submission/-5/change/", None),
     ("get", "/admin/uses/submission/999999/change/", None),
     ("get", "/admin/uses/condition/export/?x=1", None),
+    ("get", "/admin/auth/group/1/delete/?_to_field=", None),  # Django: FieldDoesNotExist
+    ("get", "/admin/uses/condition/{condition}/change/?_to_field=", None),
     ("get", "/admin/uses/evidence/export/?x=1", None),
     ("get", "/admin/uses/publication/export/?x=1", None),
     ("post", "/admin/uses/evidence/process_import/", {"format": "99", "import_file_name": "x"}),

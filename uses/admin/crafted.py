@@ -40,8 +40,13 @@ def pk_or_404(model, value: str):
 
 
 class CraftedInputMixin:
-    """For every ModelAdmin of the app: ids that are not ids, and bulk selections of them, are
-    refused with a message."""
+    """For every ModelAdmin of the site (``guard_every_admin``): ids that are not ids, and bulk
+    selections of them, are refused with a message."""
+
+    def get_object(self, request, object_id, from_field=None):
+        # ``?_to_field=`` (empty) passes the admin's own check (it skips a false value) and then
+        # names no field: Django raised FieldDoesNotExist. Empty means the primary key.
+        return super().get_object(request, object_id, from_field or None)
 
     def response_action(self, request, queryset):
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
@@ -88,3 +93,15 @@ class CraftedExportMixin:
                 f"was imported. Upload the file again and choose one of {names}.",
             )
         return super().process_import(request, **kwargs)
+
+
+def guard_every_admin(site) -> None:
+    """Give every ModelAdmin registered on ``site`` the refusals of ``CraftedInputMixin``, those of
+    Django and other apps (users, groups, sites, login attempts) included."""
+    for model, model_admin in list(site._registry.items()):
+        admin_class = type(model_admin)
+        if issubclass(admin_class, CraftedInputMixin):
+            continue
+        guarded = type(admin_class.__name__, (CraftedInputMixin, admin_class), {})
+        site.unregister(model)
+        site.register(model, guarded)
