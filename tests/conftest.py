@@ -84,3 +84,16 @@ def medical_reviewer(db):
 @pytest.fixture
 def second_reviewer(db):
     return factories.make_user("Medical reviewers", username="milo", person=True)
+
+
+@pytest.fixture
+def users(editor, medical_reviewer):
+    """One account of each role, and None for the public."""
+    from django.contrib.auth.models import User
+
+    return {
+        "anonymous": None,
+        "editor": editor,
+        "reviewer": medical_reviewer,
+        "superuser": User.objects.create_superuser("root", "root@example.com", "pw"),
+    }

@@ -1,6 +1,5 @@
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import User
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -51,16 +50,6 @@ def test_the_roles_migration_gives_each_role_its_permissions_of_today():
     migration = importlib.import_module("uses.migrations.0002_roles")
     assert {name: sorted(codenames) for name, codenames in migration.ROLES.items()} == {
         name: sorted(codenames) for name, codenames in ROLE_PERMISSIONS.items()
-    }
-
-
-@pytest.fixture
-def users(editor, medical_reviewer):
-    return {
-        "anonymous": None,
-        "editor": editor,
-        "reviewer": medical_reviewer,
-        "superuser": User.objects.create_superuser("root", "root@example.com", "pw"),
     }
 
 

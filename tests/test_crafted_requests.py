@@ -4,7 +4,6 @@ One table of crafted requests, each tried as an editor, a medical reviewer and a
 SQLite and on PostgreSQL (where a NUL character in text is a database error)."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from tests import factories
@@ -15,15 +14,6 @@ from uses.models import Condition
 pytestmark = pytest.mark.django_db
 
 NUL = "a\x00b"
-
-
-@pytest.fixture
-def staff(editor, medical_reviewer):
-    return {
-        "editor": editor,
-        "reviewer": medical_reviewer,
-        "superuser": User.objects.create_superuser("root", "root@example.com", "pw"),
-    }
 
 
 @pytest.fixture
@@ -71,10 +61,10 @@ CRAFTED = [
 @pytest.mark.parametrize("role", ["editor", "reviewer", "superuser"])
 @pytest.mark.parametrize(("method", "address", "data"), CRAFTED)
 def test_a_crafted_request_gets_a_clear_refusal_not_a_500(
-    client, staff, entry, role, method, address, data
+    client, users, entry, role, method, address, data
 ):
     client.raise_request_exception = False
-    client.force_login(staff[role])
+    client.force_login(users[role])
     ids = {name: obj.pk for name, obj in entry.items()}
     response = getattr(client, method)(address.format(**ids), data or {})
     assert response.status_code in {200, 302, 400, 403, 404}, response.content[:300]
@@ -91,8 +81,8 @@ def test_a_crafted_request_gets_a_clear_refusal_not_a_500(
         f"/sources/?page={NUL}",
     ],
 )
-def test_a_nul_character_in_an_address_is_refused_with_a_message(client, staff, address):
-    client.force_login(staff["editor"])
+def test_a_nul_character_in_an_address_is_refused_with_a_message(client, users, address):
+    client.force_login(users["editor"])
     response = client.get(address)
     assert response.status_code == 400
     assert "NUL character (%00)" in response.content.decode()
@@ -108,22 +98,22 @@ def test_a_nul_character_in_a_comment_is_an_error_beside_it(client, entry, medic
     assert entry["submission"].is_pending  # nothing was decided
 
 
-def test_a_bad_export_filter_says_what_is_wrong(client, staff):
-    client.force_login(staff["editor"])
+def test_a_bad_export_filter_says_what_is_wrong(client, users):
+    client.force_login(users["editor"])
     response = client.get("/admin/uses/evidence/export/?x=1")
     assert response.status_code == 400
     assert "filters name something the list cannot filter by" in response.content.decode()
 
 
-def test_an_import_in_a_format_not_offered_names_the_formats(client, staff):
-    client.force_login(staff["editor"])
+def test_an_import_in_a_format_not_offered_names_the_formats(client, users):
+    client.force_login(users["editor"])
     response = client.post("/admin/uses/evidence/process_import/", {"format": "7"})
     assert response.status_code == 400
     assert "CSV, XLSX, JSON" in response.content.decode()
 
 
-def test_a_selection_of_no_such_items_does_nothing(client, staff, entry):
-    client.force_login(staff["editor"])
+def test_a_selection_of_no_such_items_does_nothing(client, users, entry):
+    client.force_login(users["editor"])
     response = client.post(
         "/admin/uses/condition/", {"action": "submit_selected", "_selected_action": ["abc", "1"]}
     )
@@ -132,8 +122,8 @@ def test_a_selection_of_no_such_items_does_nothing(client, staff, entry):
 
 
 @pytest.mark.parametrize("months", [0, 61, 99999])
-def test_a_review_interval_out_of_range_is_refused_by_the_form(client, staff, entry, months):
-    client.force_login(staff["editor"])
+def test_a_review_interval_out_of_range_is_refused_by_the_form(client, users, entry, months):
+    client.force_login(users["editor"])
     condition = entry["condition"]
     address = f"/admin/uses/condition/{condition.pk}/change/"
     data = change_form_data(client.get(address).context["adminform"].form, condition)

@@ -110,7 +110,8 @@ def test_unusual_page_numbers_answer_400_not_500(client, uses, page):
     assert client.get("/uses/", {"page": page}).status_code == 400
 
 
-def test_search_puts_the_best_match_first(client, reviewer):
+def publish_two_uses_about_cravings(reviewer):
+    """ "Sleep" comes first in the article; "Cravings" matches "craving" better."""
     factories.make_published_condition(
         name="Sleep", position=1, reviewer=reviewer, evidence=0,
         body="Naltrexone is used for sleep. Some readers also report fewer cravings.",
@@ -119,6 +120,10 @@ def test_search_puts_the_best_match_first(client, reviewer):
         name="Cravings", position=2, reviewer=reviewer, evidence=0,
         body="Cravings: naltrexone blocks the reward that feeds cravings.",
     )  # fmt: skip
+
+
+def test_search_puts_the_best_match_first(client, reviewer):
+    publish_two_uses_about_cravings(reviewer)
     factories.make_published_condition(name="Lupus", position=3, reviewer=reviewer, evidence=0)
     assert titles(client.get("/uses/?q=craving")) == ["Cravings", "Sleep"]
 
@@ -127,14 +132,7 @@ def test_a_search_with_more_matches_than_are_ranked_lists_them_in_the_articles_o
     client, reviewer, monkeypatch, settings
 ):
     settings.PAGE_CACHE_ENABLED = False  # the same address, answered under two rules
-    factories.make_published_condition(
-        name="Sleep", position=1, reviewer=reviewer, evidence=0,
-        body="Naltrexone is used for sleep. Some readers also report fewer cravings.",
-    )  # fmt: skip
-    factories.make_published_condition(
-        name="Cravings", position=2, reviewer=reviewer, evidence=0,
-        body="Cravings: naltrexone blocks the reward that feeds cravings.",
-    )  # fmt: skip
+    publish_two_uses_about_cravings(reviewer)
     monkeypatch.setattr(views, "RANKED_MATCHES", 2)
     assert titles(client.get("/uses/?q=craving")) == ["Cravings", "Sleep"]
     monkeypatch.setattr(views, "RANKED_MATCHES", 1)
