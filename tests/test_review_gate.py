@@ -490,6 +490,19 @@ def test_the_demo_accounts_may_take_their_roles_steps(settings):
         call_command("demo_accounts", verbosity=0)
 
 
+def test_running_the_demo_accounts_again_lifts_a_lockout_of_one(client, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("demo_accounts", verbosity=0)
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "editor", "password": "wrong"})
+    right = {"username": "editor", "password": "editor-demo"}
+    assert client.post("/admin/login/", right).status_code == 429
+    call_command("demo_accounts", verbosity=0)  # what `make run` does each time
+    assert client.post("/admin/login/", right).status_code == 302
+
+
 # --- found by a second review ---------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Demo logins for trying the review workflow locally. Refused when DJANGO_DEBUG is off."""
 
+from axes.utils import reset as lift_lockouts
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -49,5 +50,7 @@ class Command(BaseCommand):
                     bio="A demo account for trying the review workflow. Not a real person.",
                     user=user,
                 )
+            # `make run` runs this each time: a demo login locked by mistyped passwords opens again.
+            lift_lockouts(username=username)
             if created and options["verbosity"]:
                 self.stdout.write(f"Created {username} / {password}")
