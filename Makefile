@@ -36,7 +36,7 @@ run: install
 		$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --numprocesses auto --dist worksteal
 
 lint: install
 	$(VENV)/bin/ruff check --quiet .

@@ -1,6 +1,13 @@
+import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests import factories
+from tests.servers import copy_sqlite
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +104,27 @@ def users(editor, medical_reviewer):
         "reviewer": medical_reviewer,
         "superuser": User.objects.create_superuser("root", "root@example.com", "pw"),
     }
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory, worker_id) -> Path:
+    """A migrated SQLite database, for the tests that run the site in other processes: each
+    copies it (``copy_sqlite``) rather than migrating again. Made once a run, by whichever
+    worker asks first; every test database is still made by migrating from scratch."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # pytest-xdist: the workers' folders share a parent
+        shared = shared.parent
+    database = shared / "migrated.sqlite3"
+    with (shared / "migrated.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not database.exists():
+            building = shared / "migrating.sqlite3"
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+                cwd=Path(__file__).resolve().parent.parent,
+                env={**os.environ, "DATABASE_URL": f"sqlite:///{building}", "DJANGO_DEBUG": "1"},
+                check=True,
+                capture_output=True,
+            )
+            copy_sqlite(building, database)
+    return database

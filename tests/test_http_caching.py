@@ -4,7 +4,6 @@ import datetime
 import gzip
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from django.utils.http import http_date
 
 from tests import factories
 from tests.factories import edit
+from tests.servers import copy_sqlite, free_port
 from uses import review
 from uses.cache import public_record_changed
 from uses.http import public_page, start_of_today
@@ -478,17 +478,13 @@ print(review.submit(entry=use, user=editor, public_note="A new summary.").pk)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def shared_database_url(tmp_path):
-    """A throw-away database for the servers: a SQLite file, or a new PostgreSQL database."""
+def shared_database_url(tmp_path, request):
+    """A throw-away database for the servers: a SQLite file (a copy of a migrated one), or a new
+    PostgreSQL database."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
+        copy_sqlite(request.getfixturevalue("migrated_sqlite_file"), tmp_path / "shared.sqlite3")
         yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
         return
     import psycopg

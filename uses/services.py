@@ -159,6 +159,8 @@ def publish(
         reviewer=reviewer,
         review_type=review_type,
         current=current,
+        # Publications are never deleted, and the latest stays current (a withdrawal too).
+        entry_is_new=current is None,
         submission=submission,
         published_at=published_at,
         reviewed_on=reviewed_on,
@@ -167,8 +169,8 @@ def publish(
         change_note=change_note,
         reviewer_comment=reviewer_comment,
     )
-    history.filter(is_current=True).update(is_current=False)
-    if current is not None:
+    if current is not None:  # the entry is locked: no other publication became current since
+        history.filter(is_current=True).update(is_current=False)
         PublishedSource.objects.filter(publication=current).update(is_public=False)
     publication.save(force_insert=True)
     PublishedSource.objects.bulk_create(published_sources(publication))

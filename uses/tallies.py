@@ -120,9 +120,10 @@ def credit_people(*, before: Publication | None, after: Publication) -> None:
         reviewed[after.reviewer_id] += 1
     elif was_public or is_public:
         step = 1 if is_public else -1
-        history = Publication.objects.of_entry(after).exclude(pk=after.pk)
-        for reviewer, number in history.values_list("reviewer").annotate(Count("pk")):
-            reviewed[reviewer] += step * number
+        if before is not None:  # a first publication has no earlier reviews to count
+            history = Publication.objects.of_entry(after).exclude(pk=after.pk)
+            for reviewer, number in history.values_list("reviewer").annotate(Count("pk")):
+                reviewed[reviewer] += step * number
         if is_public:
             reviewed[after.reviewer_id] += 1
     add_credits(authored, reviewed)
