@@ -1,0 +1,45 @@
+'use strict';
+// The admin's autocomplete widgets (Select2 4.0.13, as Django ships it) leave out what a screen
+// reader needs, and axe fails them (tests/test_browser.py): the search boxes have no label, a
+// combobox with nothing chosen has no name, an open one points to its list with aria-owns but
+// not aria-controls, and the "×" that clears the choice, a span only a mouse can use, sits inside
+// the list of choices. Each widget takes the name of its field's own <label>. No stylesheet or
+// template can say this; a script from the site's own origin runs under the strict CSP.
+{
+    const $ = window.django && window.django.jQuery;
+
+    const repair = (select) => {
+        const select2 = $(select).data('select2');
+        const label = select.id && document.querySelector(`label[for="${select.id}"]`);
+        if (!select2 || !label) {
+            return;
+        }
+        label.id ||= `${select.id}_label`;
+        const $selection = select2.$selection;
+        // A single choice: the combobox reads as the label then the choice, and the read-only
+        // textbox that shows the choice has the label's name too (it has none while empty).
+        const $chosen = $selection.find('.select2-selection__rendered[id]');
+        $chosen.attr('aria-labelledby', label.id);
+        $selection.attr('aria-labelledby', [label.id, $chosen.attr('id')].join(' ').trim());
+        $selection.add(select2.$dropdown).find('.select2-search__field')
+            .attr('aria-labelledby', label.id);
+        $selection.find('.select2-selection__clear').attr('aria-hidden', 'true');
+        const list = $selection.attr('aria-owns');
+        if (list) {
+            $selection.attr('aria-controls', list);
+        } else {
+            $selection.removeAttr('aria-controls');
+        }
+    };
+
+    if ($) {
+        // After Django's own handlers, which make the widgets: on load and for each inline row.
+        const repairAll = () => $('select.admin-autocomplete').each((index, select) => repair(select));
+        $(repairAll);
+        document.addEventListener('formset:added', repairAll);
+        // Select2 redraws the choices on each change, and sets aria-owns on opening.
+        $(document).on('change select2:open select2:close', 'select.admin-autocomplete', (event) => {
+            repair(event.target);
+        });
+    }
+}
