@@ -539,13 +539,18 @@ def test_every_admin_page_an_editor_or_a_reviewer_uses_passes_axe_in_light_and_d
         assert response.status == 200, (path, response.status)
         problems += axe_problems(page, path)
     if editor:
-        # The autocomplete's search box exists only while its list is open; both are found by
-        # the names that static/js/admin-autocomplete.js gives them.
+        # The autocomplete's search box exists only while its list is open, and Select2 redraws
+        # a widget after a choice: both are found by the names that
+        # static/js/admin-autocomplete.js gives them, and checked as they are then.
         page.goto(f"{live_server.url}/admin/uses/condition/{data['condition'].pk}/change/")
         page.get_by_role("combobox", name=re.compile("^Author:")).click()
         page.get_by_role("searchbox", name="Author:").wait_for()
         problems += axe_problems(page, "the author's autocomplete, open")
         page.keyboard.press("Escape")
+        page.get_by_role("searchbox", name="Sources:").click()
+        page.keyboard.type("Lupus")
+        page.get_by_role("option", name="Lupus trials").click()
+        problems += axe_problems(page, "a source chosen in the sources' autocomplete")
         page.get_by_role("button", name="Save and continue editing").click()
         page.locator(".messagelist").wait_for()
         problems += axe_problems(page, "a saved use, with its message")
