@@ -1,5 +1,6 @@
-"""What only a browser proves: the admin review flow end to end, keyboard reachability, and
-that pages fit a phone's width and a reader's scan.
+"""What only a browser proves: the admin review flow end to end, keyboard reachability, that
+pages fit a phone's width and a reader's scan, and that the admin passes axe's accessibility
+checks (axe-core, vendored in tests/assets/axe-core/).
 
 Playwright drives Debian's Chromium at /usr/bin/chromium; it never downloads a browser.
 """
@@ -75,7 +76,7 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
-    assert violations == [], "the strict CSP blocked something the pages need"
+    assert violations == [], f"the strict CSP blocked something the pages need: {violations}"
 
 
 def log_in(page, base_url, username):
@@ -166,24 +167,26 @@ def test_public_pages_are_keyboard_reachable(live_server, new_page):
     assert "id_q" in focused and "Show uses" in focused and "Lupus" in focused
 
 
+IMPORT_CSV = (
+    "key,condition,claim,design,certainty,direction,sources,citation_needed\n"
+    "lupus-import-1,lupus,Limited studies found it can reverse the disease.,observational,"
+    "low,benefit,lupus-trials,\n"
+)
+
+
 def test_editor_imports_a_csv_sees_the_preview_and_submits_for_review(live_server, new_page):
     from uses.models import Evidence, Submission
 
     condition = factories.make_condition(name="Lupus", slug="lupus")
     factories.make_source(key="lupus-trials", title="Lupus trials")
     factories.make_user("Editors", username="edna")
-    csv = (
-        "key,condition,claim,design,certainty,direction,sources,citation_needed\n"
-        "lupus-import-1,lupus,Limited studies found it can reverse the disease.,observational,"
-        "low,benefit,lupus-trials,\n"
-    )
 
     page = new_page()
     log_in(page, live_server.url, "edna")
     page.goto(f"{live_server.url}/admin/uses/evidence/")
     page.get_by_role("link", name="Import").click()
     page.get_by_label("File to import").set_input_files(
-        {"name": "evidence.csv", "mimeType": "text/csv", "buffer": csv.encode()}
+        {"name": "evidence.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}
     )
     page.get_by_label("Format").select_option(label="csv")
     page.get_by_role("button", name="Submit").click()
@@ -411,3 +414,163 @@ def test_the_home_page_reads_in_one_scan_on_a_phone_and_a_desktop(live_server, n
         # Every use is one click away, by name, and no use has a card of its own.
         assert page.locator(".use-index a[href^='/uses/']").count() >= len(ARTICLE_USES)
         assert page.locator(".use-card").count() == 0
+
+
+AXE = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# The only rules whose outcome depends on colours, run again in the dark colour scheme.
+AXE_COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+FINISH_TRANSITIONS = (
+    "() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))"
+)
+
+
+def axe_problems(page, label: str) -> list[str]:
+    """The serious and critical violations axe finds in the page as it is now, in the light and
+    the dark colour scheme, one line each.
+
+    The page's context puts axe in each page it opens (``add_init_script(path=AXE)``), through
+    the DevTools protocol, which the page's CSP does not govern: the strict policy stays on while
+    axe runs. Its preloading stays off: that copies each stylesheet into an inline <style>, which
+    the CSP refuses, for two rules (orientation lock, autoplaying audio) that the admin gives no
+    reason to run.
+    """
+    problems = []
+    for scheme, run_only in [
+        ("light", {"type": "tag", "values": AXE_TAGS}),
+        ("dark", {"type": "rule", "values": AXE_COLOUR_RULES}),
+    ]:
+        page.emulate_media(color_scheme=scheme)
+        # The admin's links and buttons fade to a new colour: read them once they are there.
+        page.evaluate(FINISH_TRANSITIONS)
+        options = {"runOnly": run_only, "resultTypes": ["violations"], "preload": False}
+        results = page.evaluate("options => axe.run(document, options)", options)
+        for violation in results["violations"]:
+            if violation["impact"] not in ("serious", "critical"):
+                continue
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+            more = f" and {len(targets) - 5} more" if len(targets) > 5 else ""
+            problems.append(
+                f"{label} ({scheme}): {violation['id']} ({violation['impact']}), "
+                f"{violation['help']}: {', '.join(targets[:5])}{more}"
+            )
+    page.emulate_media(color_scheme="light")
+    return problems
+
+
+def an_editors_and_a_reviewers_day():
+    """Content in every state that the admin pages show: published, waiting, sent back, overdue."""
+    import datetime
+
+    from uses import review
+
+    reviewer_person = factories.make_person(name="Article Reviewer", credentials="APRN")
+    condition, _ = factories.make_published_condition(
+        name="Lupus", slug="lupus", reviewer=reviewer_person
+    )
+    topic, topic_publication = factories.make_published_topic(
+        title="Mechanism", reviewer=reviewer_person
+    )
+    topic_publication.next_review_due = datetime.date(2020, 1, 1)
+    topic_publication.save()
+    factories.make_source(key="lupus-trials", title="Lupus trials")
+    editor = factories.make_user("Editors", username="edna")
+    mara = factories.make_user("Medical reviewers", username="mara", person=True)
+    factories.edit(condition, editor, summary="Small trials found less pain.")
+    submission = review.submit(entry=condition, user=editor, note="From the 2026 review.")
+    factories.edit(topic, editor, summary="How it blocks receptors.")
+    sent_back = review.submit(entry=topic, user=editor)
+    review.request_changes(submission=sent_back, reviewer=mara, comment="Say who found this.")
+    return {"condition": condition, "topic": topic, "submission": submission}
+
+
+def admin_paths(*, condition, topic, submission, editor: bool) -> list[str]:
+    """Every admin page an editor (or, without ``editor``, a medical reviewer) opens by address."""
+    from uses.roles import WORKING_COPY
+
+    evidence = condition.evidence.first()
+    history_id = condition.history.first().history_id
+    models = ["condition", "evidence", "topic", "source", "person", "publication", "submission"]
+    paths = [
+        "/admin/",
+        "/admin/uses/",
+        *(f"/admin/uses/{model}/" for model in models),
+        "/admin/uses/submission/?status=all",
+        f"/admin/uses/condition/{condition.pk}/change/",
+        f"/admin/uses/topic/{topic.pk}/change/",
+        f"/admin/uses/evidence/{evidence.pk}/change/",
+        f"/admin/uses/source/{evidence.sources.first().pk}/change/",
+        f"/admin/uses/person/{condition.author.pk}/change/",
+        f"/admin/uses/publication/{condition.publications.first().pk}/change/",
+        f"/admin/uses/submission/{submission.pk}/review/",
+        f"/admin/uses/condition/{condition.pk}/history/",
+        f"/admin/uses/condition/{condition.pk}/history/{history_id}/",
+        f"/admin/uses/condition/{condition.pk}/compare/",
+        "/admin/uses/evidence/export/",
+        "/admin/uses/publication/export/",
+        "/admin/password_change/",
+    ]
+    if editor:
+        paths += [
+            *(f"/admin/uses/{model}/add/" for model in WORKING_COPY),
+            f"/admin/uses/evidence/{evidence.pk}/delete/",
+            "/admin/uses/evidence/import/",
+            "/admin/uses/submission/submit-imported/",
+        ]
+    return paths
+
+
+@pytest.mark.parametrize("username", ["edna", "mara"], ids=["editor", "medical reviewer"])
+def test_every_admin_page_an_editor_or_a_reviewer_uses_passes_axe_in_light_and_dark(
+    live_server, new_page, username
+):
+    """No serious or critical violation of WCAG 2.2 A/AA or axe's best practices, on the pages
+    as they load and on the few states a click opens (an autocomplete, an import's preview)."""
+    data = an_editors_and_a_reviewers_day()
+    editor = username == "edna"
+    page = new_page()
+    page.context.add_init_script(path=AXE)
+    # The admin's colours fade for 0.15 s when the scheme changes: play that at 100 times the
+    # speed, so that the dark pass reads the settled colours sooner (a fifth off this test).
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("Animation.enable")
+    devtools.send("Animation.setPlaybackRate", {"playbackRate": 100})
+    problems = []
+    page.goto(f"{live_server.url}/admin/login/")
+    problems += axe_problems(page, "login")
+    log_in(page, live_server.url, username)
+    for path in admin_paths(**data, editor=editor):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, (path, response.status)
+        problems += axe_problems(page, path)
+    if editor:
+        # The autocomplete's search box exists only while its list is open, and Select2 redraws
+        # a widget after a choice: both are found by the names that
+        # static/js/admin-autocomplete.js gives them, and checked as they are then.
+        page.goto(f"{live_server.url}/admin/uses/condition/{data['condition'].pk}/change/")
+        page.get_by_role("combobox", name=re.compile("^Author:")).click()
+        page.get_by_role("searchbox", name="Author:").wait_for()
+        problems += axe_problems(page, "the author's autocomplete, open")
+        page.keyboard.press("Escape")
+        page.get_by_role("searchbox", name="Sources:").click()
+        page.keyboard.type("Lupus")
+        page.get_by_role("option", name="Lupus trials").click()
+        problems += axe_problems(page, "a source chosen in the sources' autocomplete")
+        page.get_by_role("button", name="Save and continue editing").click()
+        page.locator(".messagelist").wait_for()
+        problems += axe_problems(page, "a saved use, with its message")
+        page.goto(f"{live_server.url}/admin/uses/evidence/import/")
+        page.get_by_label("File to import").set_input_files(
+            {"name": "evidence.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}
+        )
+        page.get_by_label("Format").select_option(label="csv")
+        page.get_by_role("button", name="Submit").click()
+        page.locator("table.import-preview").wait_for()
+        problems += axe_problems(page, "an import's preview")
+        page.get_by_role("button", name="Confirm import").click()
+        page.wait_for_selector("text=Submit the imported changes for review")
+        problems += axe_problems(page, "the imported changes, to submit")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/logout/")
+    problems += axe_problems(page, "logged out")
+    assert problems == [], f"{username}, on these pages:\n" + "\n".join(problems)
