@@ -37,6 +37,14 @@ def migrated_data(transactional_db):
 
 
 @pytest.fixture
+def article(db):
+    """The article as ``make run`` publishes it."""
+    from django.core.management import call_command
+
+    call_command("load_article", verbosity=0)
+
+
+@pytest.fixture
 def reviewer(db):
     return factories.make_person(name="Rita Reviewer", slug="rita-reviewer", credentials="RN")
 

@@ -3,7 +3,9 @@
 Tests never use the article fixtures, except the one that proves they load.
 """
 
+import contextlib
 import itertools
+import sys
 
 from uses.models import (
     Approval,
@@ -127,3 +129,33 @@ def make_editorial_policy(content: str = "## How we review\n\nEvery change is re
     )
     page.sites.add(settings.SITE_ID)
     return page
+
+
+@contextlib.contextmanager
+def data_for_the_module(django_db_blocker, build):
+    """What ``build()`` makes, once for a module whose tests share it and only read it.
+
+    It lives in a transaction around the module, rolled back after it. Each test's own
+    transaction is a savepoint inside that one, so what a test writes is still undone after it.
+    Only for modules without transactional tests (they would commit and flush inside it).
+    """
+    from django.db import transaction
+    from django.test import override_settings
+
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:  # the tests' fast hasher: the per-test setting is not made yet
+            with override_settings(
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+            ):
+                data = build()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield data
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -5,12 +5,8 @@ for the module, in a transaction around it (each test's own transaction is a sav
 it, so what a request writes is still undone after each test).
 """
 
-import sys
-
 import pytest
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.test import override_settings
 
 from tests import factories
 from tests.test_admin import REGISTERED, ROLES, admin_url, login
@@ -47,21 +43,8 @@ def build_shared():
 @pytest.fixture(scope="module")
 def shared(django_db_setup, django_db_blocker):
     """The accounts and entries the module's tests read, rolled back after the module."""
-    outer = transaction.atomic()
-    with django_db_blocker.unblock():
-        outer.__enter__()
-        try:
-            with override_settings(
-                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-            ):
-                data = build_shared()
-        except BaseException:
-            outer.__exit__(*sys.exc_info())
-            raise
-    yield data
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with factories.data_for_the_module(django_db_blocker, build_shared) as data:
+        yield data
 
 
 # Expected answers for GET pages: role -> status. 302 for anonymous is the login redirect.

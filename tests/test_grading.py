@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.urls import reverse
 
 from tests import factories
@@ -262,11 +261,6 @@ def test_best_evidence_prefers_certainty_then_design():
 
 
 # --- the published article ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def article(db):
-    call_command("load_article", verbosity=0)
 
 
 def test_each_use_of_the_article_carries_the_label_its_words_earn(article):
