@@ -12,8 +12,7 @@ from tests.servers import copy_sqlite
 
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
-    """Tests make hundreds of accounts: hash their passwords cheaply (production keeps PBKDF2)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = factories.FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,8 @@ from uses.models.content import SOURCE_IDENTIFIERS
 from uses.services import publish
 
 _numbers = itertools.count(1)
+# Tests make hundreds of accounts: their passwords are hashed cheaply (production keeps PBKDF2).
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def unique(prefix: str) -> str:
@@ -146,9 +148,7 @@ def data_for_the_module(django_db_blocker, build):
     with django_db_blocker.unblock():
         outer.__enter__()
         try:  # the tests' fast hasher: the per-test setting is not made yet
-            with override_settings(
-                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-            ):
+            with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
                 data = build()
         except BaseException:
             outer.__exit__(*sys.exc_info())
