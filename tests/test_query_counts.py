@@ -34,13 +34,13 @@ EXPECTED_QUERIES = {
 #   3), who holds the address, the submission, the reviewers to email;
 # - approve: lock the entry, the submission with its submitter, the current publication and the
 #   history of the four-eyes check (one query), who holds the address, the reviewer's profile,
-#   the decision; then publishing: the public version, the entry's lock and current
-#   publication, its first date, its author, the old one no longer current (and its cited
+#   the decision; then publishing (the entry locked and its current publication read once
+#   already): the public version, its author, the old one no longer current (and its cited
 #   sources no longer public), the new one, its sources; then the tallies public pages read
 #   (uses.tallies): the sources' counts that move, and the reviewer's credit (an update, and
 #   here an insert: the reviewer had none).
 SUBMIT_QUERIES = 12
-APPROVE_QUERIES = 23
+APPROVE_QUERIES = 20
 
 
 def publish_uses(count: int, reviewer, evidence: int) -> None:

@@ -273,9 +273,10 @@ def prolific_reviewer(reviewer):
 
 def four_eyes_plans(entry, user) -> list[list[str]]:
     """The plan of each query that the four-eyes check makes about history."""
+    current = selectors.current_publication(entry)
     with CaptureQueriesContext(connection) as queries:
         assert not selectors.edited_since_content_review(
-            entry=entry, user=user, snapshot=serialize(entry)
+            entry=entry, user=user, current=current, snapshot=serialize(entry)
         )
     explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
     result = []

@@ -24,7 +24,7 @@ from uses.models import (
 from uses.models.review import PUBLIC_NOTE_MAX_LENGTH
 from uses.roles import can_review, can_submit
 from uses.serializers import fingerprint, serialize, with_snapshot_data
-from uses.services import lock_entry, publish
+from uses.services import UNREAD, lock_entry, publish
 from uses.validators import validate_single_line, validate_text
 
 CONFIRM_NOTE = "Confirmed still accurate; no changes."
@@ -177,8 +177,12 @@ def submitted_it_problem(*, submission: Submission, user) -> str:
     return ""
 
 
-def edited_it_problem(*, entry: Condition | Topic, user, snapshot: dict | None = None) -> str:
-    if selectors.edited_since_content_review(entry=entry, user=user, snapshot=snapshot):
+def edited_it_problem(
+    *, entry: Condition | Topic, user, current: Publication | None, snapshot: dict | None = None
+) -> str:
+    if selectors.edited_since_content_review(
+        entry=entry, user=user, current=current, snapshot=snapshot
+    ):
         return (
             "You edited this entry since its content was last reviewed, and nobody else has "
             "reviewed your changes yet: another medical reviewer must review it."
@@ -186,8 +190,9 @@ def edited_it_problem(*, entry: Condition | Topic, user, snapshot: dict | None =
     return ""
 
 
-def four_eyes_problem(*, submission: Submission, user) -> str:
-    """Why ``user`` may not approve ``submission``, or "" when they may.
+def four_eyes_problem(*, submission: Submission, user, current=UNREAD) -> str:
+    """Why ``user`` may not approve ``submission``, or "" when they may. A caller that has read
+    the entry's ``current`` publication (None if it has none) passes it.
 
     A withdrawal publishes no new content (only a page taking the reviewed one down), so the
     reviewer's own unreviewed edits do not stand in its way: an urgent withdrawal is not held up.
@@ -196,7 +201,10 @@ def four_eyes_problem(*, submission: Submission, user) -> str:
         return problem
     if submission.is_withdrawal:
         return ""
-    return edited_it_problem(entry=submission.entry, user=user, snapshot=submission.snapshot)
+    entry = submission.entry
+    if current is UNREAD:
+        current = selectors.current_publication(entry)
+    return edited_it_problem(entry=entry, user=user, current=current, snapshot=submission.snapshot)
 
 
 def reviewer_profile(user) -> Person:
@@ -243,7 +251,8 @@ def approve(
     try:
         with transaction.atomic():
             entry, submission = lock_pending(submission)
-            if problem := four_eyes_problem(submission=submission, user=reviewer):
+            current = selectors.current_publication(entry)
+            if problem := four_eyes_problem(submission=submission, user=reviewer, current=current):
                 raise ReviewError(problem)
             withdrawal = submission.is_withdrawal
             if not withdrawal and (
@@ -269,6 +278,7 @@ def approve(
                 change_note=submission.public_note,
                 published_at=now,
                 submission=submission,
+                current=current,
             )
     except IntegrityError as error:
         raise ReviewError(
@@ -313,10 +323,13 @@ def confirm(*, entry: Condition | Topic, reviewer, comment: str = "") -> Publica
         raise ReviewError("Only a published entry can be confirmed as still accurate.")
     if selectors.pending_submission(entry) is not None:
         raise ReviewError("A submission of this entry waits for review: decide on it instead.")
-    if problem := edited_it_problem(entry=entry, user=reviewer, snapshot=current.snapshot):
+    if problem := edited_it_problem(
+        entry=entry, user=reviewer, current=current, snapshot=current.snapshot
+    ):
         raise ReviewError(problem)
     return publish(
         entry=entry,
+        current=current,
         snapshot=current.snapshot,
         reviewer=reviewer_profile(reviewer),
         review_type=ReviewType.CONFIRMATION,

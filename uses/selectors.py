@@ -15,6 +15,7 @@ from uses.models import (
     Action,
     Condition,
     Evidence,
+    EvidenceSource,
     Kind,
     Publication,
     ReviewState,
@@ -23,6 +24,7 @@ from uses.models import (
     Submission,
     Topic,
 )
+from uses.models.content import history_rows
 from uses.models.publishing import address_of
 from uses.roles import REVIEWERS
 from uses.serializers import condition_queryset, fingerprint, serialize
@@ -46,7 +48,8 @@ def current_publication(entry: Condition | Topic) -> Publication | None:
 
 
 def pending_submission(entry: Condition | Topic) -> Submission | None:
-    return Submission.objects.for_entry(entry).pending().first()
+    """The entry's submission waiting for review, without its snapshot (nobody reads it)."""
+    return Submission.objects.for_entry(entry).pending().defer("snapshot").first()
 
 
 def last_seen_submission(*, submission: Submission, user) -> Submission | None:
@@ -82,41 +85,45 @@ def made_by(user) -> Exact:
 
 
 def edited_since_content_review(
-    *, entry: Condition | Topic, user, snapshot: dict | None = None
+    *, entry: Condition | Topic, user, current: Publication | None, snapshot: dict | None = None
 ) -> bool:
     """Did ``user`` change the entry, its evidence or a source it cites (now, or in
-    ``snapshot``) in a way no other person has reviewed as this entry's content?
+    ``snapshot``) in a way no other person has reviewed as this entry's content? ``current``
+    is the entry's current publication (None if it has none).
 
     Claims and sources in the published content count from the time it was frozen. Any other
     claim or source (newly cited, or moved in from another use) counts from the beginning: its
     text was never reviewed as part of this entry. One query, whatever the size of the history.
     """
-    current = current_publication(entry)
     since = current.frozen_at if current else datetime.datetime.min.replace(tzinfo=datetime.UTC)
     recent = Q(history_date__gt=since)
-    edits = [entry.history.filter(made_by(user), recent)]
+    edits = [history_rows(type(entry)).filter(made_by(user), recent, id=entry.pk)]
     if isinstance(entry, Condition):
         reviewed = current.content if current else {"evidence": [], "sources": []}
         reviewed_claims = [item["id"] for item in reviewed["evidence"] if item["id"] is not None]
         reviewed_sources = [source["key"] for source in reviewed["sources"]]
         # Claims that belong, or once belonged, to the entry.
-        claims = Evidence.history.filter(condition_id=entry.pk).values("id")
+        claims = history_rows(Evidence).filter(condition_id=entry.pk).values("id")
         edits.append(
-            Evidence.history.filter(made_by(user), id__in=claims).filter(
-                recent | ~Q(id__in=reviewed_claims)
-            )
+            history_rows(Evidence)
+            .filter(made_by(user), id__in=claims)
+            .filter(recent | ~Q(id__in=reviewed_claims))
         )
         # Sources it cites, and sources its snapshot cites: two look-ups, one index each (as one
         # condition with OR between them, PostgreSQL reads every row of the table instead).
-        source_edits = Source.history.filter(made_by(user)).filter(
-            recent | ~Q(key__in=reviewed_sources)
+        source_edits = (
+            history_rows(Source).filter(made_by(user)).filter(recent | ~Q(key__in=reviewed_sources))
         )
-        cited = Condition.objects.filter(pk=entry.pk).cited_sources()
+        cited = EvidenceSource.objects.filter(evidence__condition_id=entry.pk).values("source_id")
         edits.append(source_edits.filter(id__in=cited))
         if cited_keys := [source["key"] for source in (snapshot or {}).get("sources", [])]:
             edits.append(source_edits.filter(key__in=cited_keys))
     first, *others = (edit.values_list(Value(1)) for edit in edits)
     return first.union(*others, all=True).exists()
+
+
+# What ``address_problem`` says of the publication that holds an address.
+ADDRESS_HOLDER_COLUMNS = ("kind", "slug", "title", "is_current", "is_withdrawn")
 
 
 def address_holder(*, entry: Condition | Topic, snapshot: dict) -> Publication | None:
@@ -130,7 +137,7 @@ def address_holder(*, entry: Condition | Topic, snapshot: dict) -> Publication |
         holders = Publication.objects.public().overview()
     else:
         holders = Publication.objects.filter(kind=kind, slug=slug)
-    holders = holders.exclude(**{entry.entry_field: entry})
+    holders = holders.exclude(**{entry.entry_field: entry}).only(*ADDRESS_HOLDER_COLUMNS)
     return holders.order_by("-is_current", "-published_at", "-pk").first()
 
 
@@ -269,7 +276,8 @@ def unsubmitted_edits(user, *, limit: int = INBOX_LIMIT) -> list[dict]:
     rows = []
     for model in (Condition, Topic):
         edits = (
-            model.history.filter(history_user=user)
+            history_rows(model)
+            .filter(history_user=user)
             .values("id")
             .annotate(edited_at=Max("history_date"))
             .order_by("-edited_at")[: limit * 3]

@@ -30,6 +30,10 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     raise AssertionError("unreachable")
 
 
+# What ``publish`` is given when its caller has not read the entry's current publication.
+UNREAD = object()
+
+
 def lock_entry(entry: Condition | Topic) -> Condition | Topic:
     """Lock the entry's row until the transaction ends: its publications happen one at a time."""
     return type(entry).objects.select_for_update().get(pk=entry.pk)
@@ -47,35 +51,28 @@ def build_publication(
     reviewed_on: datetime.date | None = None,
     first_published_on: datetime.date | None = None,
     author: Person | None = None,
-    entry_is_new: bool = False,
     **record,
 ) -> Publication:
     """The publication that publishing ``snapshot`` makes, unsaved.
 
     ``publish`` saves it; the review page's preview renders it, so that the preview cannot drift
-    from what approval does. ``current`` is the entry's current publication: a confirmation or a
-    withdrawal keeps its content dates, so neither moves the "Updated" date readers see nor
-    reopens the four-eyes window for edits nobody else has reviewed.
+    from what approval does. ``current`` is the entry's current publication, or None when the
+    entry has never been published (publications are never deleted, and the latest stays
+    current, a withdrawal too). Every publication of an entry carries the date of its first,
+    so the new one takes it from ``current``. A confirmation or a withdrawal keeps the content
+    dates of ``current``, so neither moves the "Updated" date readers see nor reopens the
+    four-eyes window for edits nobody else has reviewed.
 
     A caller that builds many publications at once may pass the snapshot's ``author`` (it is
-    used only if its slug is the snapshot's) and say that the entry has never been published
-    (``entry_is_new``): each spares a query.
+    used only if its slug is the snapshot's): that spares a query.
     """
     published_at = published_at or timezone.now()
     reviewed_on = reviewed_on or timezone.localdate(published_at)
-    earliest = (
-        None
-        if entry_is_new
-        else Publication.objects.filter(**{entry.entry_field: entry})
-        .order_by("first_published_on")
-        .only("first_published_on")
-        .first()
-    )
     author_slug = (snapshot.get("author") or {}).get("slug")
     if author is None or author.slug != author_slug:
         author = Person.objects.filter(slug=author_slug).first()
-    if earliest is not None:
-        first_published_on = earliest.first_published_on
+    if current is not None:
+        first_published_on = current.first_published_on
     if review_type == ReviewType.CONTENT or current is None:
         frozen_at = submission.submitted_at if submission else published_at
         content_published_at = published_at
@@ -140,27 +137,30 @@ def publish(
     reviewed_on: datetime.date | None = None,
     first_published_on: datetime.date | None = None,
     submission=None,
+    current=UNREAD,
 ) -> Publication:
     """Make ``snapshot`` (by default the entry as it is now) the entry's current publication.
 
     The review workflow passes the snapshot it froze at submission, so that what is published is
     exactly what was reviewed. ``first_published_on`` is only for history older than this site
     (the source article's own publication date); otherwise the entry's first publication sets it.
+
+    A caller that has locked the entry (``lock_entry``) in this transaction and then read its
+    ``current`` publication (None if it has none) passes both; otherwise publish does both.
     """
-    entry = lock_entry(entry)
-    # First, so that publishing transactions take the version one after the other before they
-    # count anything (uses.tallies): every server's pages and ETags move with this transaction.
-    public_record_changed()
     history = Publication.objects.filter(**{entry.entry_field: entry})
-    current = history.filter(is_current=True).first()
+    if current is UNREAD:
+        entry = lock_entry(entry)
+        current = history.filter(is_current=True).first()
+    # Before anything is counted, so that publishing transactions take the version one after
+    # the other (uses.tallies): every server's pages and ETags move with this transaction.
+    public_record_changed()
     publication = build_publication(
         entry=entry,
         snapshot=serialize(with_snapshot_data(entry)) if snapshot is None else snapshot,
         reviewer=reviewer,
         review_type=review_type,
         current=current,
-        # Publications are never deleted, and the latest stays current (a withdrawal too).
-        entry_is_new=current is None,
         submission=submission,
         published_at=published_at,
         reviewed_on=reviewed_on,
@@ -170,7 +170,7 @@ def publish(
         reviewer_comment=reviewer_comment,
     )
     if current is not None:  # the entry is locked: no other publication became current since
-        history.filter(is_current=True).update(is_current=False)
+        history.filter(pk=current.pk).update(is_current=False)
         PublishedSource.objects.filter(publication=current).update(is_public=False)
     publication.save(force_insert=True)
     PublishedSource.objects.bulk_create(published_sources(publication))

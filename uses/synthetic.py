@@ -141,7 +141,7 @@ def _publish_batch(plan) -> list[Publication]:
             published_at=template.published_at,
             reviewed_on=template.reviewed_on,
             author=model.author,
-            entry_is_new=True,
+            current=None,
         )
         for number, template, model, _ in plan
     ]

@@ -128,7 +128,9 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
             "checks": checklist(submission.snapshot, current.snapshot if current else None),
             "state": selectors.entry_state(entry),
             "can_review": decides,
-            "four_eyes": review.four_eyes_problem(submission=submission, user=request.user)
+            "four_eyes": review.four_eyes_problem(
+                submission=submission, user=request.user, current=current
+            )
             if decides
             else "",
             "public_note": review.proposed_public_note(submission),
