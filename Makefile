@@ -35,8 +35,11 @@ run: install
 	DJANGO_SITE_URL="$${DJANGO_SITE_URL:-http://127.0.0.1:$(PORT)}" \
 		$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): the
+# suite starts many Python processes (a worker per core, servers, commands), and each would
+# otherwise compile the project, and pytest rewrite every test module, again.
 test: install
-	$(PY) -m pytest -q --numprocesses auto --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q --numprocesses auto --dist worksteal
 
 lint: install
 	$(VENV)/bin/ruff check --quiet .
