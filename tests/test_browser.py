@@ -386,6 +386,7 @@ def test_every_public_page_fits_a_phone_and_a_desktop_without_scrolling_sideways
         "/uses/",
         "/uses/?approval=off_label&category=pain",
         *[use.get_absolute_url() for use in uses[:4]],
+        uses[0].get_reviews_url(),
         Publication.objects.current().topics().first().get_absolute_url(),
         "/evidence/",
         "/how-we-grade-evidence/",

@@ -16,6 +16,7 @@ PUBLIC_URLS = [
     "/uses/alcohol-dependence/",
     "/uses/fibromyalgia/",
     "/topics/mechanism-of-action/",
+    "/uses/fibromyalgia/reviews/",
     "/sources/",
     "/people/rita-reviewer/",
     "/editorial-policy/",
@@ -424,3 +425,121 @@ def test_the_editorial_address_is_the_report_an_error_link(client, published_sit
     assert '<h2 id="report-an-error">Report an error</h2>' in policy
     assert f"{link}corrections@naltrexone.example</a>" in policy
     assert policy.count("Report an error") == 2  # the section and the footer
+
+
+# --- review histories ---------------------------------------------------------------------------
+
+
+def reviewed_again(entry, reviewer, times: int) -> None:
+    """``times`` more reviews of ``entry``, each with its own public line."""
+    for number in range(2, times + 2):
+        publish(entry=entry, reviewer=reviewer, change_note=f"Review number {number}.")
+
+
+def review_items(html: str) -> list[str]:
+    """The review history's lines, as the page lists them (newest first)."""
+    section = html.split("<ol reversed start=", 1)[1].split("</ol>", 1)[0]
+    return re.findall(r"Review number \d+\.|First published\.", section)
+
+
+def test_a_page_lists_its_latest_reviews_and_links_every_review(client, reviewer):
+    condition, _ = factories.make_published_condition(
+        name="Fibromyalgia", slug="fibromyalgia", reviewer=reviewer
+    )
+    Publication.objects.update(change_note="First published.")
+    reviewed_again(condition, reviewer, 11)  # twelve reviews in all
+
+    html = client.get("/uses/fibromyalgia/").content.decode()
+    assert review_items(html) == [f"Review number {number}." for number in range(12, 2, -1)]
+    assert '<ol reversed start="12">' in html  # numbered as the whole history numbers them
+    assert '<a href="/uses/fibromyalgia/reviews/">All 12 reviews of this page</a>' in html
+
+    response = client.get("/uses/fibromyalgia/reviews/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert h1_count(page) == 1 and "<h1>Review history: Fibromyalgia</h1>" in page
+    assert '<a href="/uses/fibromyalgia/">Fibromyalgia</a>' in page
+    assert '<ol reversed start="12">' in page
+    everything = [f"Review number {number}." for number in range(12, 1, -1)]
+    assert review_items(page) == [*everything, "First published."]
+    assert "All 12 reviews" not in page  # the page of every review links no further
+    assert json_ld(page)
+
+
+def test_a_short_history_is_listed_whole_without_a_link(
+    client, reviewer, django_assert_num_queries
+):
+    condition, _ = factories.make_published_condition(name="Lupus", slug="lupus", reviewer=reviewer)
+    reviewed_again(condition, reviewer, 9)  # ten: all of them fit
+    html = client.get("/uses/lupus/").content.decode()
+    assert len(review_items(html)) == 9 and '<ol reversed start="10">' in html
+    assert "/uses/lupus/reviews/" not in html
+
+
+def test_a_use_page_makes_the_same_queries_however_long_its_history(client, reviewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    condition, _ = factories.make_published_condition(name="Lupus", slug="lupus", reviewer=reviewer)
+    counts, sizes = [], []
+    for more in (10, 40):
+        reviewed_again(condition, reviewer, more)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/uses/lupus/").content.decode()
+        counts.append(len(queries))
+        sizes.append(len(html))
+    assert counts[0] == counts[1]
+    assert abs(sizes[0] - sizes[1]) < 100  # the same ten lines, and a count one digit longer
+
+
+def test_the_review_history_pages_through_every_review(client, reviewer, monkeypatch):
+    from uses import views
+
+    monkeypatch.setattr(views, "REVIEWS_PAGE_SIZE", 5)
+    topic, _ = factories.make_published_topic(
+        title="Mechanism", slug="mechanism", reviewer=reviewer
+    )
+    reviewed_again(topic, reviewer, 11)  # twelve: pages of 5, 5 and 2
+
+    first = client.get("/topics/mechanism/reviews/").content.decode()
+    assert '<a href="?page=2" rel="next">Next</a>' in first and "Page 1 of 3" in first
+    last = client.get("/topics/mechanism/reviews/?page=3").content.decode()
+    assert '<ol reversed start="2">' in last
+    assert review_items(last) == ["Review number 2."] and "First published" not in last
+
+    wrong = client.get("/topics/mechanism/reviews/?page=two")
+    assert wrong.status_code == 400
+    assert "There is no page “two”: pages run from 1 to 3." in wrong.content.decode()
+    assert client.get("/topics/mechanism/reviews/?page=9").status_code == 404
+
+
+def test_a_review_history_follows_its_page_moved_withdrawn_or_never_published(
+    client, reviewer, editor, medical_reviewer
+):
+    from uses import review
+
+    condition, _ = factories.make_published_condition(name="Lupus", slug="lupus", reviewer=reviewer)
+    factories.edit(condition, editor, slug="lupus-erythematosus")
+    review.approve(
+        submission=review.submit(entry=condition, user=editor), reviewer=medical_reviewer
+    )
+    moved = client.get("/uses/lupus/reviews/")
+    assert moved.status_code == 301 and moved["Location"] == "/uses/lupus-erythematosus/reviews/"
+
+    withdrawal = review.withdraw(entry=condition, user=editor, note="Outdated.")
+    review.approve(submission=withdrawal, reviewer=medical_reviewer)
+    assert client.get("/uses/lupus-erythematosus/reviews/").status_code == 410
+    assert client.get("/uses/never-published/reviews/").status_code == 404
+    assert client.get("/topics/never-published/reviews/").status_code == 404
+
+
+def test_the_home_page_links_the_overviews_whole_review_history(client, reviewer):
+    overview, _ = factories.make_published_topic(
+        title="Naltrexone overview", slug="overview", is_overview=True, reviewer=reviewer
+    )
+    reviewed_again(overview, reviewer, 10)
+    html = client.get("/").content.decode()
+    assert '<a href="/reviews/">All 11 reviews of this page</a>' in html
+    page = client.get("/reviews/").content.decode()
+    assert "<h1>Review history: Naltrexone overview</h1>" in page
+    assert len(review_items(page)) == 10  # and the first, whose line is not a numbered review

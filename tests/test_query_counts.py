@@ -17,6 +17,8 @@ EXPECTED_QUERIES = {
     "/uses/": 2,
     "/uses/use-0/": 3,
     "/topics/timing/": 3,
+    "/uses/use-0/reviews/": 3,  # the use, its reviews counted, a page of them
+    "/reviews/": 3,  # the overview, its reviews counted, a page of them
     "/sources/": 3,  # references and mentions counted, a page of sources, their first uses
     "/people/rita-reviewer/": 2,  # the person with their counts, a page of their reviews
     "/editorial-policy/": 1,

@@ -29,6 +29,10 @@ from uses.serializers import publication_columns
 from uses.services import build_publication
 
 PAGE_SIZE = 20
+# An entry's page lists its latest reviews and links the rest, which come in pages: an entry
+# reviewed every month for years has a page the size of one reviewed once.
+HISTORY_ON_PAGE = 10
+REVIEWS_PAGE_SIZE = 50
 RANKED_MATCHES = 500  # a search with more matches lists them in the article's order
 SOURCES_PAGE_SIZE = 50
 PEOPLE_PAGE_SIZE = 50
@@ -121,19 +125,55 @@ def entry_page(request, publication: Publication, template: str, **context):
     A withdrawn entry answers 410 Gone: it was published once and has been taken down on purpose.
     """
     if publication.is_withdrawn:
-        return render(request, "410.html", {"publication": publication}, status=410)
+        return gone(request, publication)
     content = present(publication)
-    history = HISTORY.of_entry(publication)
+    history = list(HISTORY.of_entry(publication)[: HISTORY_ON_PAGE + 1])
+    # Counted only when there are more than the page lists: the link says how many.
+    if len(history) > HISTORY_ON_PAGE:
+        review_count = HISTORY.of_entry(publication).count()
+    else:
+        review_count = len(history)
     return render(
         request,
         template,
         {
             "publication": publication,
             "content": content,
-            "history": history,
+            "history": history[:HISTORY_ON_PAGE],
+            "review_count": review_count,
             "structured_data": jsonld.medical_web_page(settings.SITE_URL, publication, content),
             **context,
         },
+    )
+
+
+def gone(request, publication: Publication):
+    """410 Gone: the entry was published once and has been taken down on purpose."""
+    return render(request, "410.html", {"publication": publication}, status=410)
+
+
+def reviews_page(request, publication: Publication):
+    """Every review of one published entry, newest first, a page at a time."""
+    if publication.is_withdrawn:
+        return gone(request, publication)
+    paginator = Paginator(HISTORY.of_entry(publication), REVIEWS_PAGE_SIZE)
+    page, error = requested_page(paginator, request.GET.get("page", "1"))
+    return render(
+        request,
+        "uses/review_history.html",
+        {
+            "publication": publication,
+            "page_obj": page,
+            "history": page,
+            "review_count": paginator.count,
+            # The whole history's numbering: the newest review is number ``count``.
+            "history_start": paginator.count - page.start_index() + 1,
+            "page_error": error,
+            "structured_data": jsonld.web_page(
+                settings.SITE_URL, name=f"Review history: {publication.title}", path=request.path
+            ),
+        },
+        status=400 if error else 200,
     )
 
 
@@ -234,6 +274,30 @@ def condition_detail(request, slug):
         return redirect("uses:condition-detail", slug=moved_to, permanent=True)
     related = USE_CARDS.filter(category=publication.category).exclude(pk=publication.pk)
     return entry_page(request, publication, TEMPLATES[Kind.CONDITION], related=related[:6])
+
+
+@public_page
+def condition_reviews(request, slug):
+    publication, moved_to = published_or_moved(Kind.CONDITION, slug)
+    if moved_to:
+        return redirect("uses:condition-reviews", slug=moved_to, permanent=True)
+    return reviews_page(request, publication)
+
+
+@public_page
+def topic_reviews(request, slug):
+    publication, moved_to = published_or_moved(Kind.TOPIC, slug)
+    if moved_to:
+        return redirect("uses:topic-reviews", slug=moved_to, permanent=True)
+    return reviews_page(request, publication)
+
+
+@public_page
+def overview_reviews(request):
+    overview = Publication.objects.public().overview().first()
+    if overview is None:
+        raise Http404("The site has no published overview yet.")
+    return reviews_page(request, overview)
 
 
 @public_page

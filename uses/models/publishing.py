@@ -83,6 +83,17 @@ def address_of(kind: str, slug: str) -> str:
     return address("uses:home")
 
 
+# The whole review history of a page of each kind; the overview's is the home page's.
+REVIEWS_OF_KIND = {Kind.CONDITION: "uses:condition-reviews", Kind.TOPIC: "uses:topic-reviews"}
+
+
+def reviews_address_of(kind: str, slug: str) -> str:
+    """The address of every review of the page of ``kind`` with ``slug``."""
+    if kind in REVIEWS_OF_KIND:
+        return address(REVIEWS_OF_KIND[kind], slug)
+    return address("uses:overview-reviews")
+
+
 def public_q(prefix: str = "") -> Q:
     """What the public sees: current publications that are not withdrawals. ``prefix`` is the
     path to the publication from a related model's query (``"publication__"``)."""
@@ -407,6 +418,9 @@ class Publication(models.Model):
 
     def get_absolute_url(self):
         return address_of(self.kind, self.slug)
+
+    def get_reviews_url(self):
+        return reviews_address_of(self.kind, self.slug)
 
     @property
     def content(self) -> dict:
