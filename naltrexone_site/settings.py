@@ -79,6 +79,11 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "uses.middleware.PrivateErrorsMiddleware",
     "uses.middleware.RefuseNulCharactersMiddleware",
+    # Headers for every response, cached public pages included (they are served just below).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # A public page in the page cache is answered here, before the rest: none of it changes one.
+    "uses.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,8 +91,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "uses.middleware.NotificationFailuresMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 

@@ -182,6 +182,44 @@ def test_a_cached_page_is_served_with_one_query_and_no_rendering(
     assert again["Content-Type"] == first["Content-Type"]
 
 
+@pytest.mark.parametrize("url", ["/uses/fibromyalgia/", "/feed/", "/sitemap-entries.xml"])
+def test_a_cached_page_is_answered_before_sessions_logins_and_csrf(
+    client, published_site, medical_reviewer, settings, url
+):
+    """Served from the cache above the middleware that reads sessions and logins, with every
+    header a rendered page gets."""
+    settings.SECURE_HSTS_SECONDS = 3600  # as in production
+    client.force_login(medical_reviewer)  # a signed-in reader gets the same page
+    rendered = client.get(url, secure=True)
+    assert hasattr(rendered.wsgi_request, "session")  # rendered: through every middleware
+    for request in ("get", "head"):
+        cached = getattr(client, request)(url, secure=True)
+        assert cached.status_code == 200
+        assert not hasattr(cached.wsgi_request, "session")
+        assert not hasattr(cached.wsgi_request, "user")
+        assert dict(cached.items()) == dict(rendered.items()), request
+    for header in (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "Permissions-Policy",
+        "Cross-Origin-Resource-Policy",
+        "Strict-Transport-Security",
+        "Content-Length",
+    ):
+        assert cached.has_header(header), header
+    assert "Cookie" not in cached.get("Vary", "")
+    assert not cached.cookies
+
+
+def test_other_addresses_pass_the_page_cache_by(client, published_site, medical_reviewer):
+    client.force_login(medical_reviewer)
+    for url in ["/admin/", "/no-such-page/", "/static/css/site.css"]:
+        for _ in range(2):
+            response = client.get(url)
+            assert "ETag" not in response or url.startswith("/static/"), url
+    assert hasattr(client.get("/admin/").wsgi_request, "user")
+
+
 def test_the_views_own_headers_are_kept_in_the_cache(client, published_site):
     for _ in range(2):
         sitemap = client.get("/sitemap.xml")

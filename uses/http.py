@@ -167,45 +167,78 @@ def is_shared(response) -> bool:
     )
 
 
+def page_state(request) -> dict:
+    """The key and validators of the public page ``request`` asks for, worked out once a request:
+    the page cache's middleware and the view's wrapper share them (one version query)."""
+    state = getattr(request, "_public_page", None)
+    if state is None:
+        version = current_version()
+        midnight = start_of_today()  # once: the key and the dates must agree on the day
+        key = page_key(request, version, midnight)
+        state = {"key": key, "headers": validators(version, key, midnight), "missed": False}
+        request._public_page = state
+    return state
+
+
+def served(request, entry: tuple, headers: dict[str, str]) -> HttpResponse:
+    """The stored page as this request gets it: gzipped if it accepts that, with the page's
+    validators, and without a body for HEAD (the GET's headers, Content-Length included)."""
+    gzipped = bool(re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+    response = from_stored(entry, gzipped=gzipped)
+    for name, value in headers.items():
+        response[name] = value
+    response["Content-Length"] = len(response.content)
+    if request.method == "HEAD":  # servers warn about a body here
+        response.content = b""
+    return response
+
+
+def cached_answer(request, state: dict) -> HttpResponse | None:
+    """A 304 when the client holds this version of the page, or the page from the cache; None
+    when it must be rendered."""
+    if (answer := not_modified(request, state["headers"])) is not None:
+        return answer  # before anything is looked up or rendered
+    if not settings.PAGE_CACHE_ENABLED or state["missed"]:
+        return None
+    entry = caches[settings.PAGE_CACHE_ALIAS].get(state["key"])
+    if entry is None:
+        state["missed"] = True  # the view renders it; nobody looks again
+        return None
+    return served(request, entry, state["headers"])
+
+
+def is_public_page(view) -> bool:
+    return getattr(view, "is_public_page", False)
+
+
 def public_page(view):
     """Serve a public view (GET and HEAD only) with validators, the page cache and Cache-Control.
 
-    Wraps any view callable: function views, the feed, the sitemap.
+    Wraps any view callable: function views, the feed, the sitemap. ``PublicPageCacheMiddleware``
+    answers from the cache before most middleware runs; this wrapper renders and stores what it
+    did not find, and does it all alone where no middleware runs (a view called directly).
     """
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
-        version = current_version()
-        midnight = start_of_today()  # once: the key and the dates must agree on the day
-        key = page_key(request, version, midnight)
-        headers = validators(version, key, midnight)
-        if (answer := not_modified(request, headers)) is not None:
-            return answer  # before anything is looked up or rendered
-
-        cache = caches[settings.PAGE_CACHE_ALIAS]
-        entry = cache.get(key) if settings.PAGE_CACHE_ENABLED else None
-        if entry is None:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
-            if not is_shared(response):
-                response.setdefault("Cache-Control", PRIVATE)
-                return response
-            entry = stored(response)
-            if settings.PAGE_CACHE_ENABLED:
-                cache.set(key, entry)
-        gzipped = bool(re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
-        response = from_stored(entry, gzipped=gzipped)
-        for name, value in headers.items():
-            response[name] = value
-        if request.method == "HEAD":  # the GET's headers, no body (servers warn about one)
-            response["Content-Length"] = len(response.content)
-            response.content = b""
-        return response
+        state = page_state(request)
+        if (answer := cached_answer(request, state)) is not None:
+            return answer
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()
+        if not is_shared(response):
+            response.setdefault("Cache-Control", PRIVATE)
+            return response
+        entry = stored(response)
+        if settings.PAGE_CACHE_ENABLED:
+            caches[settings.PAGE_CACHE_ALIAS].set(state["key"], entry)
+        return served(request, entry, state["headers"])
 
     # Nothing but GET and HEAD reaches the view, so no request here can change anything: other
     # methods get 405 from the wrapper rather than the CSRF check's 403.
     wrapper.csrf_exempt = True
+    wrapper.is_public_page = True
     return wrapper

@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
 from uses import notifications
+from uses.http import cached_answer, is_public_page, page_state
 
 
 class NotificationFailuresMiddleware:
@@ -84,3 +86,34 @@ class CrossOriginResourcePolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY)
         return response
+
+
+class PublicPageCacheMiddleware:
+    """Answers a GET or HEAD of a public page from the page cache, or with a 304, before the
+    middleware below it runs: sessions, CSRF, logins, messages, history, the login lockout.
+
+    None of them changes a public page (it shows nothing that depends on who asks), and together
+    they cost a cached page about what serving it does. The headers every response gets (security,
+    CSP, frame options) come from middleware above this one. A page that is not in the cache goes
+    on to its view, whose wrapper (``uses.http.public_page``) renders and stores it with what was
+    worked out here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        answer = None
+        if self.asks_for_a_public_page(request):
+            answer = cached_answer(request, page_state(request))
+        return answer if answer is not None else self.get_response(request)
+
+    @staticmethod
+    def asks_for_a_public_page(request) -> bool:
+        if request.method not in ("GET", "HEAD"):
+            return False
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+        return is_public_page(match.func)
