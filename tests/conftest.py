@@ -35,12 +35,21 @@ def migrated_data(transactional_db):
     sync_roles(apps)
 
 
-@pytest.fixture
-def article(db):
-    """The article as ``make run`` publishes it."""
+@pytest.fixture(scope="module")
+def article_for_the_module(django_db_setup, django_db_blocker):
     from django.core.management import call_command
 
-    call_command("load_article", verbosity=0)
+    with factories.data_for_the_module(
+        django_db_blocker, lambda: call_command("load_article", verbosity=0)
+    ):
+        yield
+
+
+@pytest.fixture
+def article(db, article_for_the_module):
+    """The article as ``make run`` publishes it, loaded once for the module that asks for it: so
+    every test of that module that uses the database must read it and need nothing else there.
+    What a test changes is still undone after it."""
 
 
 @pytest.fixture

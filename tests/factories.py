@@ -1,6 +1,7 @@
 """Test data with unique defaults.
 
-Tests never use the article fixtures, except the one that proves they load.
+Tests never use the article fixtures, except those that prove it loads and is graded as its
+words earn (test_article.py, test_grading.py: the `article` fixture).
 """
 
 import contextlib

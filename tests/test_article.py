@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils.html import escape
 
-from tests import factories
 from uses.models import Condition, Evidence, Publication, Source, Topic
 
 pytestmark = pytest.mark.django_db
@@ -36,20 +35,6 @@ TOPICS = {
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-
-
-@pytest.fixture(scope="module")
-def article_for_the_module(django_db_setup, django_db_blocker):
-    with factories.data_for_the_module(
-        django_db_blocker, lambda: call_command("load_article", verbosity=0)
-    ):
-        yield
-
-
-@pytest.fixture
-def article(db, article_for_the_module):
-    """The article, loaded once for this module, whose every test reads it (or needs no
-    database at all); what a test changes is still undone after it."""
 
 
 def test_load_article_publishes_every_use_with_its_approval_status(article):
