@@ -4,6 +4,7 @@ from django.urls import path
 from uses import views
 from uses.feeds import UpdatesFeed
 from uses.http import public_page
+from uses.models import Kind
 from uses.sitemaps import SITEMAPS
 
 app_name = "uses"
@@ -11,9 +12,19 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("uses/", views.condition_list, name="condition-list"),
     path("uses/<slug:slug>/", views.condition_detail, name="condition-detail"),
-    path("uses/<slug:slug>/reviews/", views.condition_reviews, name="condition-reviews"),
+    path(
+        "uses/<slug:slug>/reviews/",
+        views.entry_reviews,
+        {"kind": Kind.CONDITION},
+        name="condition-reviews",
+    ),
     path("topics/<slug:slug>/", views.topic_detail, name="topic-detail"),
-    path("topics/<slug:slug>/reviews/", views.topic_reviews, name="topic-reviews"),
+    path(
+        "topics/<slug:slug>/reviews/",
+        views.entry_reviews,
+        {"kind": Kind.TOPIC},
+        name="topic-reviews",
+    ),
     path("reviews/", views.overview_reviews, name="overview-reviews"),
     path("sources/", views.source_list, name="source-list"),
     path("people/<slug:slug>/", views.person_detail, name="person-detail"),

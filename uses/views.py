@@ -24,6 +24,7 @@ from uses.models import (
     StudyDesign,
 )
 from uses.models.choices import RENAMED_CERTAINTIES
+from uses.models.publishing import REVIEWS_OF_KIND
 from uses.presenters import label, present
 from uses.serializers import publication_columns
 from uses.services import build_publication
@@ -277,18 +278,11 @@ def condition_detail(request, slug):
 
 
 @public_page
-def condition_reviews(request, slug):
-    publication, moved_to = published_or_moved(Kind.CONDITION, slug)
+def entry_reviews(request, slug, kind: Kind):
+    """Every review of a use or a topic (``kind``, from the URL pattern)."""
+    publication, moved_to = published_or_moved(kind, slug)
     if moved_to:
-        return redirect("uses:condition-reviews", slug=moved_to, permanent=True)
-    return reviews_page(request, publication)
-
-
-@public_page
-def topic_reviews(request, slug):
-    publication, moved_to = published_or_moved(Kind.TOPIC, slug)
-    if moved_to:
-        return redirect("uses:topic-reviews", slug=moved_to, permanent=True)
+        return redirect(REVIEWS_OF_KIND[kind], slug=moved_to, permanent=True)
     return reviews_page(request, publication)
 
 
