@@ -234,6 +234,14 @@ def test_the_preview_is_the_public_template_marked_and_not_indexed(client, users
     assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
 
 
+def test_the_preview_of_a_first_publication_has_an_empty_review_history(client, users, editor):
+    condition = factories.make_condition(name="Lupus", slug="lupus")
+    submission = review.submit(entry=condition, user=editor)
+    response = login(client, users, "reviewer").get(admin_url(Submission, "preview", submission.pk))
+    html = response.content.decode()
+    assert "<ol reversed>" in html and "start=" not in html.split("Review history", 1)[1]
+
+
 def test_an_editor_and_a_reviewer_complete_the_workflow_in_the_admin(
     client, users, reviewer, django_capture_on_commit_callbacks
 ):

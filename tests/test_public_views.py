@@ -525,6 +525,8 @@ def test_a_review_history_follows_its_page_moved_withdrawn_or_never_published(
     )
     moved = client.get("/uses/lupus/reviews/")
     assert moved.status_code == 301 and moved["Location"] == "/uses/lupus-erythematosus/reviews/"
+    moved = client.get("/uses/lupus/reviews/?page=2")  # the same page of it
+    assert moved["Location"] == "/uses/lupus-erythematosus/reviews/?page=2"
 
     withdrawal = review.withdraw(entry=condition, user=editor, note="Outdated.")
     review.approve(submission=withdrawal, reviewer=medical_reviewer)

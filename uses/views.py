@@ -24,7 +24,7 @@ from uses.models import (
     StudyDesign,
 )
 from uses.models.choices import RENAMED_CERTAINTIES
-from uses.models.publishing import REVIEWS_OF_KIND
+from uses.models.publishing import reviews_address_of
 from uses.presenters import label, present
 from uses.serializers import publication_columns
 from uses.services import build_publication
@@ -54,6 +54,8 @@ ENTRY_COLUMNS = (
 # line of a review history shows (includes/_review_history.html): lists read only these columns.
 CARD_COLUMNS = ("kind", "slug", "title", "summary", "evidence_label")
 LINK_COLUMNS = ("kind", "slug", "title")
+# What the page of an entry's reviews reads of its current publication, besides the reviews.
+REVIEWS_COLUMNS = (*LINK_COLUMNS, "condition", "topic", "is_withdrawn")
 HISTORY_COLUMNS = (
     "reviewed_on", "change_note", "is_current",
     "reviewer", "reviewer__slug", "reviewer__name", "reviewer__credentials",
@@ -281,14 +283,15 @@ def condition_detail(request, slug):
 def entry_reviews(request, slug, kind: Kind):
     """Every review of a use or a topic (``kind``, from the URL pattern)."""
     publication, moved_to = published_or_moved(kind, slug)
-    if moved_to:
-        return redirect(REVIEWS_OF_KIND[kind], slug=moved_to, permanent=True)
+    if moved_to:  # to the same page of the history at the entry's new address
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(reviews_address_of(kind, moved_to) + query, permanent=True)
     return reviews_page(request, publication)
 
 
 @public_page
 def overview_reviews(request):
-    overview = Publication.objects.public().overview().first()
+    overview = Publication.objects.public().overview().only(*REVIEWS_COLUMNS).first()
     if overview is None:
         raise Http404("The site has no published overview yet.")
     return reviews_page(request, overview)
