@@ -136,6 +136,29 @@ def test_publish_keeps_older_versions_as_history(reviewer):
     assert Topic.objects.count() == 0
 
 
+def test_every_publication_of_an_entry_carries_the_date_of_its_first(reviewer, editor):
+    import datetime
+
+    from uses import review
+
+    condition, first = factories.make_published_condition(reviewer=reviewer)
+    Publication.objects.filter(pk=first.pk).update(first_published_on=datetime.date(2019, 6, 7))
+    later = [
+        publish(entry=condition, reviewer=reviewer),  # by itself
+        review.confirm(
+            entry=condition, reviewer=factories.make_user("Medical reviewers", person=True)
+        ),
+    ]
+    withdrawal = review.withdraw(entry=condition, user=editor, note="Outdated.")
+    later.append(
+        review.approve(
+            submission=withdrawal,
+            reviewer=factories.make_user("Medical reviewers", person=True),
+        )
+    )
+    assert [p.first_published_on for p in later] == [datetime.date(2019, 6, 7)] * 3
+
+
 @pytest.mark.parametrize(
     ("choices", "value", "expected"),
     [
