@@ -54,7 +54,7 @@ def article(db, article_for_the_module):
 
 @pytest.fixture
 def reviewer(db):
-    return factories.make_person(name="Rita Reviewer", slug="rita-reviewer", credentials="RN")
+    return make_reviewer()
 
 
 @pytest.fixture
@@ -65,6 +65,14 @@ def editorial_policy(db):
 @pytest.fixture
 def published_site(db, reviewer, editorial_policy):
     """A small published site: an overview, two uses of different standing and a topic."""
+    return publish_a_small_site(reviewer)
+
+
+def make_reviewer():
+    return factories.make_person(name="Rita Reviewer", slug="rita-reviewer", credentials="RN")
+
+
+def publish_a_small_site(reviewer) -> dict:
     overview, _ = factories.make_published_topic(
         title="Naltrexone overview", slug="overview", is_overview=True, reviewer=reviewer
     )
@@ -83,6 +91,40 @@ def published_site(db, reviewer, editorial_policy):
         title="Mechanism of action", slug="mechanism-of-action", reviewer=reviewer
     )
     return {"overview": overview, "approved": approved, "off_label": off_label, "topic": topic}
+
+
+@pytest.fixture(scope="module")
+def small_site_for_the_module(django_db_setup, django_db_blocker):
+    """``published_site``, its reviewer and the editorial policy, made once for a module that
+    overrides those fixtures with ``shared_small_site`` (every test of it must accept them)."""
+
+    def build():
+        import datetime
+
+        from django.utils import timezone
+
+        from uses.models import PublicVersion
+
+        reviewer = make_reviewer()
+        policy = factories.make_editorial_policy()
+        site = publish_a_small_site(reviewer)
+        # Made an hour ago, as far as pages can tell: a page says when it was last modified
+        # only once that second has passed (uses.http), and every test of the module must see
+        # the same headers on its first request as on its last, however long the module runs.
+        PublicVersion.objects.update(changed_at=timezone.now() - datetime.timedelta(hours=1))
+        return {"reviewer": reviewer, "editorial_policy": policy, **site}
+
+    with factories.data_for_the_module(django_db_blocker, build) as made:
+        yield {name: (type(instance), instance.pk) for name, instance in made.items()}
+
+
+@pytest.fixture
+def shared_small_site(db, small_site_for_the_module) -> dict:
+    """The module's small site, read afresh for each test: what one test changes in memory
+    never reaches the next (its database changes are undone anyway)."""
+    return {
+        name: model.objects.get(pk=pk) for name, (model, pk) in small_site_for_the_module.items()
+    }
 
 
 @pytest.fixture

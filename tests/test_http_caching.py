@@ -48,6 +48,24 @@ PUBLIC_URLS = [
 PUBLIC = "public, max-age=60, stale-while-revalidate=600"
 
 
+# This module's tests read one small site, made once for the module (tests/conftest.py).
+@pytest.fixture
+def published_site(shared_small_site):
+    return {
+        name: shared_small_site[name] for name in ("overview", "approved", "off_label", "topic")
+    }
+
+
+@pytest.fixture
+def reviewer(shared_small_site):
+    return shared_small_site["reviewer"]
+
+
+@pytest.fixture
+def editorial_policy(shared_small_site):
+    return shared_small_site["editorial_policy"]
+
+
 @pytest.fixture(autouse=True)
 def days_long_past(monkeypatch):
     """Today began long ago, so that a page's Last-Modified is its last change (a test that runs
