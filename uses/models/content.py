@@ -347,10 +347,6 @@ class ConditionQuerySet(models.QuerySet):
         """Uses with a claim that cites any of ``sources``: editing one changes their snapshots."""
         return self.filter(evidence__sources__in=sources).distinct()
 
-    def cited_sources(self):
-        """The ids of the sources these uses' claims cite."""
-        return Source.objects.filter(evidence__condition__in=self).values("pk")
-
 
 class Condition(ReviewedEntry):
     """A use of naltrexone: one condition it is used for."""
