@@ -113,6 +113,8 @@ ROOT_URLCONF = "naltrexone_site.urls"
 
 TEMPLATES = [
     {
+        # The admin, its overrides in templates/admin, and the emails. First: pytest-django's
+        # --fail-on-template-vars applies to the first engine.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
@@ -123,6 +125,17 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "uses.context_processors.site",
             ],
+        },
+    },
+    {
+        # The public pages (uses.jinja, templates/jinja2/).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "uses.jinja.environment",
+            "context_processors": ["uses.context_processors.site"],
         },
     },
 ]

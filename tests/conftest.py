@@ -15,6 +15,30 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = factories.FAST_PASSWORD_HASHERS
 
 
+@pytest.fixture(autouse=True, scope="session")
+def public_templates_tested_as_djangos():
+    """The public pages' Jinja2 templates, tested as Django's test set-up tests its own engine's:
+    a variable the view did not give fails (``--fail-on-template-vars``, which pytest-django
+    sets on the first engine, the admin's), and a rendering is reported to the test client
+    (``response.templates``, ``response.context``)."""
+    from django.template import engines
+    from django.template.backends import jinja2 as backend
+    from django.test.signals import template_rendered
+
+    from uses.jinja import FailingUndefined
+
+    render = backend.Template.render
+
+    def reported_render(self, context=None, request=None):
+        template_rendered.send(sender=self, template=self.template, context=context or {})
+        return render(self, context, request)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engines["jinja2"].env, "undefined", FailingUndefined)
+        patch.setattr(backend.Template, "render", reported_render)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def empty_page_cache(settings):
     """Each test starts with no cached public page: its database starts at the same version."""

@@ -1,3 +1,6 @@
+import html
+import re
+
 import pytest
 from django import forms
 from django.http import QueryDict
@@ -24,8 +27,19 @@ def uses(reviewer):
     factories.make_published_condition(name="Fibromyalgia", slug="fibro", reviewer=reviewer)
 
 
+USE_CARD = re.compile(r'<li class="use-card">\s*<a href="[^"]*">([^<]*)</a>')
+ERRORS = re.compile(r'<div class="errors" role="alert">(.*?)</div>', re.DOTALL)
+
+
 def titles(response) -> list[str]:
-    return [use.title for use in response.context["page_obj"]]
+    """The uses a list page shows, from its cards."""
+    return [html.unescape(title) for title in USE_CARD.findall(response.content.decode())]
+
+
+def fields_in_error(response) -> list[str]:
+    """The filters that the page's error summary names, each linking to its field."""
+    summary = ERRORS.search(response.content.decode())
+    return re.findall(r'href="#id_([a-z_]+)"', summary.group(1)) if summary else []
 
 
 @pytest.mark.parametrize(
@@ -62,10 +76,9 @@ def test_filters_narrow_the_list(client, uses, query, expected):
 def test_an_invalid_filter_answers_400_with_the_forms_error(client, uses, query, field):
     response = client.get(f"/uses/?{query}")
     assert response.status_code == 400
-    assert field in response.context["filter"].form.errors
-    html = response.content.decode()
-    assert 'role="alert"' in html
-    assert "Select a valid choice" in html or "at most 100 characters" in html
+    assert fields_in_error(response) == [field]
+    page = response.content.decode()
+    assert "Select a valid choice" in page or "at most 100 characters" in page
     assert titles(response) == []
 
 
@@ -86,17 +99,17 @@ def test_a_page_number_out_of_range_answers_404_like_djangos_list_views(client, 
 def test_invalid_filters_answer_400_whatever_the_page(client, uses):
     response = client.get("/uses/?approval=maybe&page=5")
     assert response.status_code == 400
-    assert "approval" in response.context["filter"].form.errors
+    assert fields_in_error(response) == ["approval"]
 
 
 def test_the_list_is_paginated_and_keeps_filters_in_page_links(client, reviewer):
     for number in range(25):
         factories.make_published_condition(name=f"Use {number}", reviewer=reviewer, evidence=0)
     first = client.get("/uses/?approval=off_label")
-    assert len(first.context["page_obj"]) == 20
+    assert len(titles(first)) == 20
     assert "?approval=off_label&amp;page=2" in first.content.decode()
     second = client.get("/uses/?approval=off_label&page=2")
-    assert len(second.context["page_obj"]) == 5
+    assert len(titles(second)) == 5
 
 
 def test_uses_are_listed_in_the_articles_order(client, reviewer):
@@ -207,7 +220,7 @@ def test_searches_and_later_pages_are_constant_in_queries(
         with django_assert_num_queries(3):  # the public record's version, the count, the page
             response = client.get(url)
         assert response.status_code == 200, url
-        assert len(response.context["page_obj"]) == min(20, count - 20 * (url.endswith("2")))
+        assert len(titles(response)) == min(20, count - 20 * (url.endswith("2")))
 
 
 def test_a_later_page_shows_the_rows_that_follow_the_first(client, reviewer):

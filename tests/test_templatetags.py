@@ -3,9 +3,10 @@
 import datetime
 import zoneinfo
 
+import jinja2
 import markdown
 import pytest
-from django.template import Context, Template
+from django.template import Context, Template, engines
 from django.utils import timezone, translation
 
 from uses.templatetags.uses_tags import render_markdown, sanitise
@@ -52,3 +53,19 @@ def test_longdate_prints_what_the_date_filter_prints_as_f_j_y(zone, language):
         for day in DAYS:
             ours, djangos = template.render(Context({"day": day})).split("|")
             assert ours == djangos, day
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_the_public_templates_print_dates_as_djangos_date_filter_does(zone):
+    public = engines["jinja2"].from_string("{{ day|longdate }}|{{ day|isodate }}")
+    djangos = Template('{{ day|date:"F j, Y" }}|{{ day|date:"Y-m-d" }}')
+    with timezone.override(zone):
+        for day in DAYS:
+            assert public.render({"day": day}) == djangos.render(Context({"day": day})), day
+
+
+def test_a_public_template_fails_on_a_variable_it_was_not_given_in_the_tests():
+    page = engines["jinja2"].from_string("{% if note %}{{ note }}{% endif %}[{{ title }}]")
+    assert page.render({"title": "Lupus"}) == "[Lupus]"  # an optional variable tests false
+    with pytest.raises(jinja2.UndefinedError):
+        page.render({})

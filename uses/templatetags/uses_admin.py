@@ -1,5 +1,7 @@
 from django import template
+from django.template import engines
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from uses import selectors
 from uses.admin.links import entry_url
@@ -38,3 +40,11 @@ def inbox(context) -> dict:
 def admin_change_url(entry) -> str:
     """The admin page of a use or topic."""
     return entry_url(entry, "change")
+
+
+@register.simple_tag
+def public_source(source: dict) -> str:
+    """One source as the public pages print it (the ``source_entry`` macro of the public
+    templates' ``includes/_source.html``): a reviewer sees what readers will."""
+    macros = engines["jinja2"].env.get_template("includes/_source.html").module
+    return mark_safe(str(macros.source_entry(source)))
