@@ -21,20 +21,23 @@ def public_templates_tested_as_djangos():
     a variable the view did not give fails (``--fail-on-template-vars``, which pytest-django
     sets on the first engine, the admin's), and a rendering is reported to the test client
     (``response.templates``, ``response.context``)."""
-    from django.template import engines
+    from django.conf import settings
     from django.template.backends import jinja2 as backend
+    from django.test import override_settings
     from django.test.signals import template_rendered
 
     from uses.jinja import FailingUndefined
 
+    admin, public = settings.TEMPLATES  # the admin's engine as pytest-django set it up
+    strict = {**public, "OPTIONS": {**public["OPTIONS"], "undefined": FailingUndefined}}
     render = backend.Template.render
 
     def reported_render(self, context=None, request=None):
         template_rendered.send(sender=self, template=self.template, context=context or {})
         return render(self, context, request)
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engines["jinja2"].env, "undefined", FailingUndefined)
+    # As settings, not on the engine: a test that changes DEBUG makes new engines from them.
+    with override_settings(TEMPLATES=[admin, strict]), pytest.MonkeyPatch.context() as patch:
         patch.setattr(backend.Template, "render", reported_render)
         yield
 

@@ -1,11 +1,9 @@
 """The sitemaps say what Django's sitemap framework says, in a lighter rendering."""
 
 import datetime
-import zoneinfo
 
 import pytest
 from django.contrib.sitemaps import views as sitemap_views
-from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -14,22 +12,6 @@ from uses.models import Publication
 from uses.sitemaps import SITEMAPS
 
 pytestmark = pytest.mark.django_db
-
-DAYS = [
-    datetime.date(2024, 1, 1),
-    datetime.datetime(2024, 2, 29, 23, 30, tzinfo=datetime.UTC),
-    datetime.datetime(2024, 3, 1, 0, 30, tzinfo=datetime.UTC),
-    datetime.datetime(2024, 12, 31, 23, 59, 59, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")),
-]
-
-
-@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo"])
-@pytest.mark.parametrize("day", DAYS)
-def test_isodate_prints_what_the_date_filter_prints_as_y_m_d(day, zone):
-    template = Template("{% load uses_tags %}{{ day|isodate }}|{{ day|date:'Y-m-d' }}")
-    with timezone.override(zone):
-        ours, djangos = template.render(Context({"day": day})).split("|")
-    assert ours == djangos
 
 
 @pytest.mark.parametrize("section", list(SITEMAPS))

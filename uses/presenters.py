@@ -8,10 +8,10 @@ from html.parser import HTMLParser
 from django.utils.safestring import mark_safe
 
 from uses import grading
+from uses.markup import render_markdown
 from uses.models import Approval, Category, Certainty, Direction, Kind, Publication, StudyDesign
 from uses.models.choices import label
 from uses.serializers import is_reference
-from uses.templatetags.uses_tags import render_markdown
 
 
 def present(publication: Publication) -> dict:
