@@ -103,9 +103,20 @@ def test_sqlite_finds_a_use_page_and_its_related_uses_by_index(client, catalogue
         " ".join(publication)
     )
     assert not [step for step in history if TABLE_SCAN.match(step)], history
+    # The latest reviews, newest first, from an index range: never a sort of every review.
+    assert any("USING INDEX pub_use_history" in step for step in history), history
+    assert SORT_FOR_ORDER not in history, history
     assert related == [
         "SEARCH uses_publication USING INDEX pub_public_category (kind=? AND category=?)"
     ]
+
+
+@on_sqlite
+def test_sqlite_reads_a_topics_latest_reviews_from_an_index(client, reviewer):
+    factories.make_published_topic(title="Timing", slug="timing", reviewer=reviewer)
+    history = plans(client, "/topics/timing/")[1]  # after the publication
+    assert any("USING INDEX pub_topic_history" in step for step in history), history
+    assert SORT_FOR_ORDER not in history, history
 
 
 @on_sqlite
@@ -152,6 +163,7 @@ def test_sqlite_search_index_follows_every_write(reviewer):
         ("/uses/?page=2", "pub_public_order"),
         ("/uses/?category=pain", "pub_public_category"),
         ("/feed/", "pub_published"),
+        ("/uses/use-3/", "pub_use_history"),
     ],
 )
 def test_postgresql_can_answer_lists_search_and_the_feed_from_their_indexes(

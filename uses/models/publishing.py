@@ -370,6 +370,10 @@ class Publication(models.Model):
                 for column in LIST_FILTERS
             ),
             models.Index(fields=["slug", "is_current"], name="pub_slug_current"),
+            # An entry's review history, newest first: its latest reviews from an index range,
+            # not a sort of every review (an entry reviewed monthly for years has hundreds).
+            models.Index(fields=["condition", "-published_at", "-id"], name="pub_use_history"),
+            models.Index(fields=["topic", "-published_at", "-id"], name="pub_topic_history"),
             # The entries the public may see (their review histories are public), by id.
             models.Index(
                 fields=["kind", "condition", "topic", "is_current", "is_withdrawn"],
