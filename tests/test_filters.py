@@ -275,3 +275,46 @@ def test_the_search_box_is_what_djangos_text_input_renders(query):
     form.is_valid()
     django_input = forms.TextInput(attrs={"type": "search", **form["q"].field.widget.attrs})
     assert str(form["q"]) == form["q"].as_widget(widget=django_input)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "approval=off_label",
+        "category=pain",
+        "category=digestive&certainty=low",
+        "approval=fda_approved&category=addiction",
+        "regimen=low_dose",
+        "q=use",
+        "category=pain&q=use",
+    ],
+)
+def test_the_list_says_how_many_public_uses_match_as_a_count_from_scratch(
+    client, editor, medical_reviewer, query
+):
+    from uses import review
+
+    for number, category in enumerate(["pain", "pain", "digestive", "addiction"]):
+        condition = factories.make_condition(name=f"Use {number}", category=category)
+        factories.make_evidence(condition, sources=[factories.make_source()])
+        review.approve(
+            submission=review.submit(entry=condition, user=editor), reviewer=medical_reviewer
+        )
+    pain = Publication.objects.get(is_current=True, title="Use 0").condition
+    factories.edit(pain, editor, category="digestive")  # a new version moves it
+    review.approve(submission=review.submit(entry=pain, user=editor), reviewer=medical_reviewer)
+    gone = Publication.objects.get(is_current=True, title="Use 3").condition
+    review.approve(
+        submission=review.withdraw(entry=gone, user=editor, note="Outdated"),
+        reviewer=medical_reviewer,
+    )
+    filters = QueryDict(query)
+    expected = ConditionFilter(filters, queryset=Publication.objects.public().conditions())
+    count = len(list(expected.qs))
+    response = client.get(f"/uses/?{query}")
+    assert response.status_code == 200
+    assert f'<h2 id="results-heading">{count} use{"" if count == 1 else "s"}</h2>' in (
+        response.content.decode()
+    )
+    assert len(titles(response)) == count

@@ -34,6 +34,9 @@ PAGE_SIZE = 20
 # reviewed every month for years has a page the size of one reviewed once.
 HISTORY_ON_PAGE = 10
 REVIEWS_PAGE_SIZE = 50
+# The list's filters whose columns publishing keeps counts by (uses.models.tallies): the number
+# of matches of a list filtered by these alone is a sum of those counts.
+COUNTED_FILTERS = {"approval", "category", "certainty"}
 RANKED_MATCHES = 500  # a search with more matches lists them in the article's order
 SOURCES_PAGE_SIZE = 50
 PEOPLE_PAGE_SIZE = 50
@@ -222,10 +225,15 @@ def condition_list(request):
     filterset = ConditionFilter(request.GET, queryset=uses)
     matches = filterset.qs if filterset.is_valid() else uses.none()
     paginator = ListPaginator(matches, PAGE_SIZE)
+    chosen = {}
+    if filterset.is_valid():
+        chosen = {name: value for name, value in filterset.form.cleaned_data.items() if value}
+    if chosen.keys() <= COUNTED_FILTERS:  # kept by publishing, not counted for each request
+        paginator.count = catalogue.public_use_count(**chosen) if filterset.is_valid() else 0
     # The best matches of a search first, when there are few enough to rank: the database
     # scores every match to find the best twenty, so a word most uses share (“naltrexone”)
     # lists its matches in the article's order. The count never ranks.
-    words = filterset.form.cleaned_data.get("q") if filterset.is_valid() else ""
+    words = chosen.get("q", "")
     if words and paginator.count <= RANKED_MATCHES:
         paginator.object_list = matches.best_first(words)
     # When the filters are invalid, their errors say what is wrong: page 1, nothing to page.
