@@ -188,10 +188,10 @@ PUBLIC_PAGE_STALE_WHILE_REVALIDATE = int(
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     PAGE_CACHE_ALIAS: PAGE_CACHE,
-    "imports": {
+    "imports": {  # an upload waits an hour for its confirmation
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": IMPORT_CACHE_TABLE,
-        "TIMEOUT": 60 * 60 * 24,
+        "TIMEOUT": 60 * 60,
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
 }
@@ -201,6 +201,15 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_MAX_UPLOAD_BYTES = int(
     os.environ.get("DJANGO_IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
 )
+# What an XLSX (a zip) may unpack to, checked before it is opened: 800 KB of one repeated
+# character unpacked to 1.7 GB in a worker's memory.
+IMPORT_MAX_UNPACKED_BYTES = int(
+    os.environ.get("DJANGO_IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024))
+)
+# Rows in one file: an import runs inside the request, and 10,000 rows (preview, then
+# confirmation) fit the server's timeout on both databases.
+IMPORT_MAX_ROWS = int(os.environ.get("DJANGO_IMPORT_MAX_ROWS", "10000"))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("DJANGO_IMPORT_MAX_CELL_CHARS", "50000"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

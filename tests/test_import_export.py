@@ -517,3 +517,80 @@ def test_a_file_exported_before_the_grading_vocabulary_changed_still_imports(lup
     result = EvidenceResource().import_data(dataset, dry_run=False)
     assert not result.has_errors() and not result.has_validation_errors()
     assert Evidence.objects.get(key="lupus-new").certainty == "not_assessed"
+
+
+def pending_uploads() -> int:
+    """Uploads kept for a confirmation (``uses.resources.PendingImportStorage``)."""
+    from django.conf import settings
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {connection.ops.quote_name(settings.IMPORT_CACHE_TABLE)}"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_spreadsheet_that_unpacks_past_the_limit_is_refused_before_it_is_opened(
+    editor_client, lupus, settings
+):
+    """An XLSX is a zip: 800 KB of one repeated character unpacks to gigabytes in memory. Its
+    members' sizes, from the zip's directory, are checked before the spreadsheet is read."""
+    dataset = tablib.Dataset(headers=EVIDENCE_HEADERS)
+    dataset.append(good_row(claim="a" * 30_000))
+    spreadsheet = dataset.export("xlsx")
+    assert len(spreadsheet) < 10_000  # it compresses 5:1 and more
+    settings.IMPORT_MAX_UNPACKED_BYTES = 20_000
+    html = upload(editor_client, "evidence", spreadsheet, fmt="xlsx").content.decode()
+    assert "unpacks to" in html and "the limit is 19.5\xa0KB" in html
+    assert not Evidence.objects.filter(key="lupus-new").exists()
+    assert pending_uploads() == 0
+
+
+def test_too_many_rows_and_too_long_cells_are_refused_with_where_they_are(
+    editor_client, lupus, settings
+):
+    settings.IMPORT_MAX_ROWS = 2
+    rows = [good_row(key=f"row-{number}") for number in range(3)]
+    html = upload(editor_client, "evidence", evidence_csv(*rows)).content.decode()
+    assert "3 rows; the limit is 2" in html
+    settings.IMPORT_MAX_CELL_CHARS = 50
+    long = [good_row(key="short"), good_row(key="long", claim="x" * 51, rationale="y" * 60)]
+    html = upload(editor_client, "evidence", evidence_csv(*long)).content.decode()
+    # Every cell past the limit, each by row and column, in one answer.
+    assert "Row 2, column “claim”: 51 characters" in html
+    assert "Row 2, column “rationale”: 60 characters" in html
+    assert "the limit is 50" in html
+    assert not Evidence.objects.filter(key__in=["short", "long"]).exists()
+    assert pending_uploads() == 0
+
+
+def test_a_refused_upload_is_deleted_at_once_and_a_good_one_kept_only_until_confirmed(
+    editor_client, lupus
+):
+    bad = evidence_csv(good_row(certainty="certain"))
+    assert "certain" in upload(editor_client, "evidence", bad).content.decode()
+    assert pending_uploads() == 0
+    preview = upload(editor_client, "evidence", evidence_csv(good_row()))
+    assert pending_uploads() == 1
+    assert confirm(editor_client, "evidence", preview).status_code == 302
+    assert pending_uploads() == 0
+
+
+def test_an_upload_waits_an_hour_for_its_confirmation(editor_client, lupus):
+    import datetime
+
+    from django.conf import settings
+    from django.db import connection
+
+    upload(editor_client, "evidence", evidence_csv(good_row()))
+    table = connection.ops.quote_name(settings.IMPORT_CACHE_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT expires FROM {table}")
+        (expires,) = cursor.fetchone()
+    if isinstance(expires, str):  # SQLite gives the column's text
+        expires = datetime.datetime.fromisoformat(expires)
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=datetime.UTC)
+    left = expires - datetime.datetime.now(datetime.UTC)
+    assert datetime.timedelta(minutes=59) < left <= datetime.timedelta(hours=1)

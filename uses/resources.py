@@ -7,7 +7,9 @@ so that an export imports back unchanged.
 """
 
 from types import SimpleNamespace
+from uuid import uuid4
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.utils.encoding import force_str
@@ -40,12 +42,12 @@ def unescape_formula(value):
 
 class PendingImportStorage(CacheStorage):
     """Keeps an upload between preview and confirmation in the database cache ("imports"),
-    which every app server shares, instead of one server's temporary folder."""
+    which every app server shares, instead of one server's temporary folder, for as long as
+    that cache keeps entries (an hour)."""
 
     def save(self, data):
-        if not self.name:
-            super().save(data)  # names the upload
-        caches["imports"].set(self.CACHE_PREFIX + self.name, data, self.CACHE_LIFETIME)
+        self.name = self.name or uuid4().hex
+        caches["imports"].set(self.CACHE_PREFIX + self.name, data)
 
     def read(self):
         data = caches["imports"].get(self.CACHE_PREFIX + self.name)
@@ -111,6 +113,29 @@ def author_field() -> fields.Field:
     )
 
 
+def check_size(dataset) -> None:
+    """Refuse a file with more rows than an import takes, or with cells longer than any text
+    of the site: every cell too long, each by row and column, in one message."""
+    rows = settings.IMPORT_MAX_ROWS
+    if len(dataset) > rows:
+        raise ValueError(
+            f"The file has {len(dataset):,} rows; the limit is {rows:,}. Split it into smaller "
+            f"files and import them one by one."
+        )
+    chars = settings.IMPORT_MAX_CELL_CHARS
+    too_long = [
+        f"Row {number}, column “{header}”: {len(value):,} characters"
+        for number, row in enumerate(dataset, 1)
+        for header, value in zip(dataset.headers, row, strict=False)
+        if isinstance(value, str) and len(value) > chars
+    ]
+    if too_long:
+        shown = "; ".join(too_long[:20]) + (
+            f"; and {len(too_long) - 20} more" if too_long[20:] else ""
+        )
+        raise ValueError(f"Some cells are too long (the limit is {chars:,} characters): {shown}.")
+
+
 class WorkingCopyResource(EscapedExport, resources.ModelResource):
     """What every working-copy resource shares: natural keys, strict rows, formula escaping."""
 
@@ -131,6 +156,7 @@ class WorkingCopyResource(EscapedExport, resources.ModelResource):
             raise ValueError("The file has no header row: the first row must name the columns.")
         if len(dataset) == 0:
             raise ValueError("The file has a header row but no data rows: nothing to import.")
+        check_size(dataset)
         required = [self.key_column, *self.required_columns()]
         missing = [column for column in required if column not in dataset.headers]
         if missing:

@@ -1,5 +1,7 @@
 """Import and export in the admin. Imports write the working copy only, never a publication."""
 
+import zipfile
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +14,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.forms import ImportForm
 
 from uses.models import Condition, Evidence, Source, Topic
+from uses.resources import PendingImportStorage
 from uses.roles import can_submit_entries
 
 from .crafted import CraftedExportMixin
@@ -31,7 +34,28 @@ class LimitedImportForm(ImportForm):
             )
         if upload.size == 0:
             raise forms.ValidationError("The file is empty.")
+        unpacked, limit = unpacked_size(upload), settings.IMPORT_MAX_UNPACKED_BYTES
+        if unpacked > limit:
+            raise forms.ValidationError(
+                f"The spreadsheet unpacks to {filesizeformat(unpacked)}; the limit is "
+                f"{filesizeformat(limit)}. Remove what it need not hold (long texts, other "
+                f"sheets, images), or split it into smaller files."
+            )
         return upload
+
+
+def unpacked_size(upload) -> int:
+    """What a zipped file (an XLSX) unpacks to, from its directory, without unpacking it: its
+    reader cannot unpack a member past the size the directory gives. 0 for any other file."""
+    try:
+        if not zipfile.is_zipfile(upload):
+            return 0
+        with zipfile.ZipFile(upload) as archive:
+            return sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        return 0  # the reader says what is wrong with it
+    finally:
+        upload.seek(0)
 
 
 def model_permission(request, action: str, opts) -> bool:
@@ -82,6 +106,15 @@ class WorkingCopyImportExportMixin(CraftedExportMixin, ImportExportMixin):
         # All or nothing at confirmation too: a row that became invalid since the preview
         # rolls back the whole file.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        upload = getattr(context.get("form"), "cleaned_data", {}).get("import_file")
+        name = getattr(upload, "tmp_storage_name", None)
+        if name and not context.get("confirm_form"):  # refused: nothing waits for confirmation
+            PendingImportStorage(name=name).remove()
+        return response
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, UnicodeDecodeError):
