@@ -223,13 +223,14 @@ def condition_list(request):
         return redirect(f"{request.path}?{params.urlencode()}", permanent=True)
     uses = LISTED_USES.all()
     filterset = ConditionFilter(request.GET, queryset=uses)
-    matches = filterset.qs if filterset.is_valid() else uses.none()
+    valid_filters = filterset.is_valid()
+    matches = filterset.qs if valid_filters else uses.none()
     paginator = ListPaginator(matches, PAGE_SIZE)
     chosen = {}
-    if filterset.is_valid():
+    if valid_filters:
         chosen = {name: value for name, value in filterset.form.cleaned_data.items() if value}
-    if chosen.keys() <= COUNTED_FILTERS:  # kept by publishing, not counted for each request
-        paginator.count = catalogue.public_use_count(**chosen) if filterset.is_valid() else 0
+    if valid_filters and chosen.keys() <= COUNTED_FILTERS:
+        paginator.count = catalogue.public_use_count(**chosen)  # kept by publishing
     # The best matches of a search first, when there are few enough to rank: the database
     # scores every match to find the best twenty, so a word most uses share (“naltrexone”)
     # lists its matches in the article's order. The count never ranks.
@@ -238,9 +239,9 @@ def condition_list(request):
         paginator.object_list = matches.best_first(words)
     # When the filters are invalid, their errors say what is wrong: page 1, nothing to page.
     page, page_error = requested_page(
-        paginator, request.GET.get("page", "1"), first_only=not filterset.is_valid()
+        paginator, request.GET.get("page", "1"), first_only=not valid_filters
     )
-    valid = filterset.is_valid() and not page_error
+    valid = valid_filters and not page_error
     return render(
         request,
         "uses/condition_list.html",
