@@ -1,6 +1,7 @@
 """Import and export: natural keys, all or nothing, harmless previews, escaping, round trips."""
 
 import json
+import re
 
 import pytest
 import tablib
@@ -561,6 +562,8 @@ def test_too_many_rows_and_too_long_cells_are_refused_with_where_they_are(
     assert "Row 2, column “claim”: 51 characters" in html
     assert "Row 2, column “rationale”: 60 characters" in html
     assert "the limit is 50" in html
+    errors = re.search(r'<ul class="import-errors">(.*?)</ul>', html, re.DOTALL).group(1)
+    assert errors.count("<li>") == 1  # that message alone
     assert not Evidence.objects.filter(key__in=["short", "long"]).exists()
     assert pending_uploads() == 0
 

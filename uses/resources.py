@@ -302,8 +302,8 @@ class EvidenceResource(WorkingCopyResource):
             raise ValidationError({"citation_needed": problem})
 
     def before_import(self, dataset, **kwargs):
+        self._earlier_conditions = set()  # first: after_import runs even when the file is refused
         super().before_import(dataset, **kwargs)
-        self._earlier_conditions = set()
 
     def after_init_instance(self, instance, new, row, **kwargs):
         # A claim moved to another use changes the use it leaves too.
