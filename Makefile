@@ -31,8 +31,13 @@ run: install
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py load_article --verbosity 0
 	$(PY) manage.py demo_accounts --verbosity 0
+	$(PY) manage.py schedule_tasks > /dev/null
 	echo "Serving http://127.0.0.1:$(PORT)/ (admin at /admin/; stop with Ctrl+C)"
-	DJANGO_SITE_URL="$${DJANGO_SITE_URL:-http://127.0.0.1:$(PORT)}" \
+	# The background worker (imports, emails, periodic work) runs beside the server, and stops
+	# with it.
+	export DJANGO_SITE_URL="$${DJANGO_SITE_URL:-http://127.0.0.1:$(PORT)}"; \
+		$(PY) manage.py db_worker --queue-name '*' --interval 0.5 --no-reload & \
+		trap "kill $$! 2> /dev/null" EXIT; \
 		$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): the

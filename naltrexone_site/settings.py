@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "uses",
 ]
 
@@ -89,7 +91,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "uses.middleware.NotificationFailuresMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
@@ -156,9 +157,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# An uploaded import waits between its preview and its confirmation in the database, so that any
-# app server can confirm what another one previewed (migration 0003 creates the table).
-IMPORT_CACHE_TABLE = "uses_pending_import"
 # Rendered public pages, keyed by the public record's version (uses/http.py): a change is seen by
 # every server at its next request whatever this cache is, so each process keeps its own by
 # default. Several servers may share one to render each page once, through Django's backends:
@@ -188,14 +186,27 @@ PUBLIC_PAGE_STALE_WHILE_REVALIDATE = int(
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     PAGE_CACHE_ALIAS: PAGE_CACHE,
-    "imports": {  # an upload waits an hour for its confirmation
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": IMPORT_CACHE_TABLE,
+    # How far a background import has got, for its page (uses/importing.py): written outside the
+    # database, which the import's transaction holds until it ends. Files on this machine by
+    # default; when the workers and the web servers are on several machines, a cache they share
+    # (DJANGO_PROGRESS_CACHE_BACKEND=django.core.cache.backends.redis.RedisCache and its
+    # DJANGO_PROGRESS_CACHE_LOCATION). Without it a page shows elapsed time, not rows done.
+    "progress": {
+        "BACKEND": os.environ.get(
+            "DJANGO_PROGRESS_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
+        ),
+        "LOCATION": os.environ.get(
+            "DJANGO_PROGRESS_CACHE_LOCATION", str(BASE_DIR / "var" / "progress")
+        ),
         "TIMEOUT": 60 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
 }
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "uses.resources.PendingImportStorage"
+# Background work (uses/tasks.py): imports, review emails, culling expired uploads and the
+# review reminders. The queue is a table of the site's database, so no other server is needed:
+# `manage.py db_worker` runs beside the web server, and several workers on several machines
+# share the queue (each task is claimed by one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_MAX_UPLOAD_BYTES = int(
@@ -206,11 +217,14 @@ IMPORT_MAX_UPLOAD_BYTES = int(
 IMPORT_MAX_UNPACKED_BYTES = int(
     os.environ.get("DJANGO_IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024))
 )
-# Rows in one file: an import runs inside the request, which the server stops after 120 s. At
-# 10,000 published uses a preview of 10,000 rows took 99 s on SQLite (its confirmation as long),
-# so a file stays at a fifth of that, with room for a slower database.
-IMPORT_MAX_ROWS = int(os.environ.get("DJANGO_IMPORT_MAX_ROWS", "2000"))
+# Rows in one file. Imports run in the background (uses/tasks.py), so no request waits for them;
+# this bounds a worker's time and memory: 10,000 rows took about 100 s a pass on SQLite.
+IMPORT_MAX_ROWS = int(os.environ.get("DJANGO_IMPORT_MAX_ROWS", "20000"))
 IMPORT_MAX_CELL_CHARS = int(os.environ.get("DJANGO_IMPORT_MAX_CELL_CHARS", "50000"))
+# An upload waits an hour for its confirmation; a finished import's report (and the entries it
+# changed, for submitting them) a week. A worker deletes both once they are past it.
+IMPORT_UPLOAD_TTL = int(os.environ.get("DJANGO_IMPORT_UPLOAD_TTL", str(60 * 60)))
+IMPORT_REPORT_TTL = int(os.environ.get("DJANGO_IMPORT_REPORT_TTL", str(7 * 24 * 60 * 60)))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,7 @@ import pytest
 
 from tests import factories
 from tests.servers import copy_sqlite
+from tests.worker import run_queued_tasks
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +41,23 @@ def public_templates_tested_as_djangos():
     with override_settings(TEMPLATES=[admin, strict]), pytest.MonkeyPatch.context() as patch:
         patch.setattr(backend.Template, "render", reported_render)
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def progress_cache_of_this_worker(tmp_path_factory):
+    """Background imports' progress (a file cache) in a folder of this test process's own."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    location = tmp_path_factory.mktemp("progress")
+    caches = {**settings.CACHES, "progress": {**settings.CACHES["progress"], "LOCATION": location}}
+    with override_settings(CACHES=caches):
+        yield
+
+
+@pytest.fixture
+def run_tasks(db):
+    return run_queued_tasks
 
 
 @pytest.fixture(autouse=True)
@@ -166,6 +184,11 @@ def published(reviewer):
 @pytest.fixture
 def editor(db):
     return factories.make_user("Editors", username="edna")
+
+
+@pytest.fixture
+def second_editor(db):
+    return factories.make_user("Editors", username="eddie")
 
 
 @pytest.fixture

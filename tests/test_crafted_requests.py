@@ -105,11 +105,19 @@ def test_a_bad_export_filter_says_what_is_wrong(client, users):
     assert "filters name something the list cannot filter by" in response.content.decode()
 
 
-def test_an_import_in_a_format_not_offered_names_the_formats(client, users):
+def test_an_import_in_a_format_not_offered_is_a_form_error(client, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from uses.models import ImportJob
+
     client.force_login(users["editor"])
-    response = client.post("/admin/uses/evidence/process_import/", {"format": "7"})
-    assert response.status_code == 400
-    assert "CSV, XLSX, JSON" in response.content.decode()
+    file = SimpleUploadedFile("claims.csv", b"key,condition\nx,y\n")
+    response = client.post(
+        "/admin/uses/evidence/import/", {"resource": "0", "format": "7", "import_file": file}
+    )
+    assert response.status_code == 200
+    assert "7 is not one of the available choices" in response.content.decode()
+    assert not ImportJob.objects.exists()
 
 
 def test_a_selection_of_no_such_items_does_nothing(client, users, entry):

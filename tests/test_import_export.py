@@ -1,5 +1,6 @@
 """Import and export: natural keys, all or nothing, harmless previews, escaping, round trips."""
 
+import datetime
 import json
 import re
 
@@ -10,10 +11,21 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from tests import factories
+from tests.worker import run_queued_tasks
 from uses import review
-from uses.models import Condition, Evidence, Person, Publication, Source, Submission, Topic
+from uses.models import (
+    Condition,
+    Evidence,
+    ImportStatus,
+    Person,
+    Publication,
+    Source,
+    Submission,
+    Topic,
+)
 from uses.resources import (
     WORKING_COPY_RESOURCES,
     ConditionResource,
@@ -150,17 +162,33 @@ def editor_client(client, editor):
 
 
 def upload(client, model: str, content, *, fmt="csv", name=None):
+    """Upload a file and let a worker check it: the import's page, or the form when the upload
+    itself is refused."""
     data = content if isinstance(content, bytes) else content.encode()
     file = SimpleUploadedFile(name or f"import.{fmt}", data)
-    return client.post(
+    response = client.post(
         reverse(f"admin:uses_{model}_import"),
         {"resource": "0", "format": FORMAT_INDEX[fmt], "import_file": file},
     )
+    if response.status_code != 302:
+        return response
+    run_queued_tasks()
+    return client.get(response["Location"])
 
 
 def confirm(client, model: str, response):
-    form = response.context["confirm_form"]
-    return client.post(reverse(f"admin:uses_{model}_process_import"), form.initial)
+    """Confirm a checked file and let a worker import it: the import's page."""
+    job = response.context["job"]
+    done = client.post(reverse(f"admin:uses_{model}_import_confirm", args=[job.pk]))
+    assert done.status_code == 302, done
+    run_queued_tasks()
+    return client.get(done["Location"])
+
+
+def checked(response) -> bool:
+    """Whether the upload was checked clean and waits for confirmation."""
+    job = (response.context or {}).get("job")
+    return job is not None and job.status == ImportStatus.READY
 
 
 def evidence_csv(*rows, headers=EVIDENCE_HEADERS) -> str:
@@ -236,7 +264,7 @@ BAD_FILE_IDS = [
             ["Row 1", "citation_needed", "citation needed"],
         ),
         (evidence_csv(good_row(key="x" * 200)), ["Row 1", "key", "at most 140 characters"]),
-        ("key,condition,claim,design,certainty,direction\n", ["No valid data to import"]),
+        ("key,condition,claim,design,certainty,direction\n", ["a header row but no data rows"]),
     ],
     ids=BAD_FILE_IDS,
 )
@@ -248,7 +276,7 @@ def test_a_bad_evidence_file_names_row_and_column_and_writes_nothing(
     html = response.content.decode()
     for message in messages:
         assert message in html, message
-    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert not checked(response)
     assert database_state() == before
 
 
@@ -309,33 +337,34 @@ def test_wrong_encoding_empty_file_wrong_type_and_size_have_clear_messages(
 
 
 def test_the_preview_is_harmless_and_the_confirmation_writes_the_working_copy_only(
-    editor_client, client, lupus, editor, medical_reviewer, django_capture_on_commit_callbacks
+    editor_client, client, lupus, editor, medical_reviewer
 ):
     condition, _ = factories.make_published_condition(name="Crohns", slug="crohns")
     public_before = client.get("/uses/crohns/").content
     before = database_state()
     content = evidence_csv(good_row(), good_row(key="crohns-new", condition="crohns"))
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        preview = upload(editor_client, "evidence", content)
+    preview = upload(editor_client, "evidence", content)
     html = preview.content.decode()
-    assert preview.status_code == 200
-    assert "New" in html and "It helps." in html
+    assert preview.status_code == 200 and checked(preview)
+    assert "New" in html and "It helps." in html and "2 new" in html
     assert database_state() == before
-    assert callbacks == [] and mail.outbox == []
+    assert mail.outbox == []
 
     done = confirm(editor_client, "evidence", preview)
-    assert done.status_code == 302
-    assert done["Location"] == reverse("admin:uses_submission_submit_imported")
+    job = done.context["job"]
+    assert job.status == ImportStatus.IMPORTED and "2 new" in done.content.decode()
     assert Evidence.objects.count() == 3
     imported = Evidence.history.filter(history_user=editor).values_list("key", flat=True)
     assert set(imported) == {"lupus-new", "crohns-new"}
     assert Publication.objects.filter(condition=condition).count() == 1
     assert client.get("/uses/crohns/").content == public_before
 
-    page = editor_client.get(done["Location"]).content.decode()
+    submit_url = reverse("admin:uses_submission_submit_imported", args=[job.pk])
+    assert submit_url in done.content.decode()
+    page = editor_client.get(submit_url).content.decode()
     assert "Lupus" in page and "Crohns" in page
-    editor_client.post(done["Location"], {"note": "Imported from the spreadsheet"})
+    editor_client.post(submit_url, {"note": "Imported from the spreadsheet"})
     notes = set(Submission.objects.pending().values_list("note", flat=True))
     assert notes == {"Imported from the spreadsheet"}
     assert Submission.objects.pending().count() == 2
@@ -346,16 +375,35 @@ def test_the_preview_is_harmless_and_the_confirmation_writes_the_working_copy_on
     assert "It helps." in client.get("/uses/crohns/").content.decode()
 
 
-def test_the_upload_waits_in_the_shared_database_cache_between_preview_and_confirm(
-    editor_client, lupus
+def test_what_an_import_changed_waits_for_its_editor_across_logins_once(
+    client, editor, lupus, second_editor
 ):
-    from django.core.cache import caches
+    client.force_login(editor)
+    done = confirm(client, "evidence", upload(client, "evidence", evidence_csv(good_row())))
+    submit_url = reverse("admin:uses_submission_submit_imported", args=[done.context["job"].pk])
+    client.logout()
+
+    client.force_login(second_editor)  # another editor's import is not theirs to submit
+    assert client.get(submit_url).status_code == 404
+    assert client.post(submit_url, {"note": "x"}).status_code == 404
+
+    client.force_login(editor)
+    assert "Lupus" in client.get(submit_url).content.decode()
+    client.post(submit_url, {"note": "After a new login"})
+    client.post(submit_url, {"note": "A second click"})
+    assert list(Submission.objects.values_list("note", flat=True)) == ["After a new login"]
+    assert "nothing from an import waiting" in client.get(submit_url).content.decode()
+
+
+def test_the_upload_waits_with_its_import_only_until_it_is_imported(editor_client, lupus):
+    from uses.models import ImportJob
 
     preview = upload(editor_client, "evidence", evidence_csv(good_row()))
-    name = preview.context["confirm_form"].initial["import_file_name"]
-    assert caches["imports"].get(f"django-import-export-{name}") is not None
+    job = ImportJob.objects.get()
+    assert bytes(job.data).startswith(b"key,condition")
     confirm(editor_client, "evidence", preview)
-    assert caches["imports"].get(f"django-import-export-{name}") is None
+    job.refresh_from_db()
+    assert bytes(job.data) == b"" and job.status == ImportStatus.IMPORTED
 
 
 def test_an_unchanged_row_changes_nothing_and_is_not_offered_for_review(editor_client, lupus):
@@ -366,7 +414,9 @@ def test_an_unchanged_row_changes_nothing_and_is_not_offered_for_review(editor_c
     history = Evidence.history.count()
     second = upload_and_confirm()
     assert Evidence.history.count() == history
-    assert second["Location"] == reverse("admin:uses_evidence_changelist")
+    assert second.context["job"].entries == []
+    assert "1 unchanged" in second.content.decode()
+    assert "for review</a>" not in second.content.decode()
 
 
 # --- permissions ------------------------------------------------------------------------------
@@ -398,13 +448,25 @@ def test_import_needs_add_and_change_and_export_needs_view(
     assert exported.status_code == (200 if may_export else 403)
 
 
-def test_crafted_confirmation_without_permission_is_refused(client, medical_reviewer, lupus):
-    client.force_login(medical_reviewer)
-    response = client.post(
-        reverse("admin:uses_evidence_process_import"),
-        {"import_file_name": "x", "original_file_name": "x.csv", "format": "0", "resource": "0"},
-    )
-    assert response.status_code == 403
+def test_crafted_confirmation_without_permission_is_refused(
+    client, editor, medical_reviewer, second_editor, lupus
+):
+    client.force_login(editor)
+    job = upload(client, "evidence", evidence_csv(good_row())).context["job"]
+    pages = [
+        reverse(f"admin:uses_evidence_import_{step}", args=[job.pk])
+        for step in ("job", "confirm", "cancel")
+    ]
+    client.force_login(medical_reviewer)  # may not import
+    assert [client.post(page).status_code for page in pages] == [403, 403, 403]
+    client.force_login(second_editor)  # may import, but it is not their file
+    assert [client.post(page).status_code for page in pages] == [404, 404, 404]
+    wrong_model = reverse("admin:uses_source_import_confirm", args=[job.pk])
+    client.force_login(editor)
+    assert client.post(wrong_model).status_code == 404
+    assert client.get(pages[1]).status_code == 405  # confirming takes a POST
+    run_queued_tasks()
+    assert not Evidence.objects.filter(key="lupus-new").exists()
 
 
 def test_people_import_is_for_administrators_only(client, editor):
@@ -476,11 +538,24 @@ def test_the_public_never_reaches_an_export(client):
 
 
 def test_an_expired_upload_is_refused_at_confirmation_with_a_message(editor_client, lupus):
+    from uses.models import ImportJob
+
     preview = upload(editor_client, "evidence", evidence_csv(good_row()))
-    data = {**preview.context["confirm_form"].initial, "import_file_name": "0" * 32}
-    response = editor_client.post(reverse("admin:uses_evidence_process_import"), data, follow=True)
-    assert "Nothing was imported" in response.content.decode()
+    ImportJob.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    url = reverse("admin:uses_evidence_import_confirm", args=[preview.context["job"].pk])
+    response = editor_client.post(url, follow=True)
+    assert "its upload has expired" in response.content.decode()
+    run_queued_tasks()
     assert not Evidence.objects.exists()
+
+
+def test_a_confirmation_from_before_background_imports_is_refused_with_a_message(editor_client):
+    response = editor_client.post(
+        reverse("admin:uses_evidence_process_import"),
+        {"import_file_name": "x", "original_file_name": "x.csv", "format": "0", "resource": "0"},
+    )
+    assert response.status_code == 400
+    assert "confirmed from their own page" in response.content.decode()
 
 
 def test_text_longer_than_the_field_allows_is_refused(editor_client):
@@ -495,8 +570,11 @@ def test_moving_claims_offers_both_uses_for_review(editor_client, lupus):
     crohns = factories.make_condition(name="Crohns", slug="crohns")
     confirm(editor_client, "evidence", upload(editor_client, "evidence", evidence_csv(good_row())))
     moved = evidence_csv(good_row(condition="crohns"))
-    confirm(editor_client, "evidence", upload(editor_client, "evidence", moved))
-    page = editor_client.get(reverse("admin:uses_submission_submit_imported")).content.decode()
+    job = confirm(editor_client, "evidence", upload(editor_client, "evidence", moved)).context[
+        "job"
+    ]
+    submit_url = reverse("admin:uses_submission_submit_imported", args=[job.pk])
+    page = editor_client.get(submit_url).content.decode()
     assert "Lupus" in page and crohns.name in page
 
 
@@ -521,15 +599,10 @@ def test_a_file_exported_before_the_grading_vocabulary_changed_still_imports(lup
 
 
 def pending_uploads() -> int:
-    """Uploads kept for a confirmation (``uses.resources.PendingImportStorage``)."""
-    from django.conf import settings
-    from django.db import connection
+    """Uploads kept for a confirmation (an ImportJob's file)."""
+    from uses.models import ImportJob
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {connection.ops.quote_name(settings.IMPORT_CACHE_TABLE)}"
-        )
-        return cursor.fetchone()[0]
+    return ImportJob.objects.exclude(data=b"").count()
 
 
 def test_a_spreadsheet_that_unpacks_past_the_limit_is_refused_before_it_is_opened(
@@ -576,24 +649,17 @@ def test_a_refused_upload_is_deleted_at_once_and_a_good_one_kept_only_until_conf
     assert pending_uploads() == 0
     preview = upload(editor_client, "evidence", evidence_csv(good_row()))
     assert pending_uploads() == 1
-    assert confirm(editor_client, "evidence", preview).status_code == 302
+    assert confirm(editor_client, "evidence", preview).context["job"].status == "imported"
     assert pending_uploads() == 0
 
 
-def test_an_upload_waits_an_hour_for_its_confirmation(editor_client, lupus):
-    import datetime
+def test_an_upload_waits_an_hour_for_its_confirmation_and_a_report_a_week(editor_client, lupus):
+    from uses.models import ImportJob
 
-    from django.conf import settings
-    from django.db import connection
-
-    upload(editor_client, "evidence", evidence_csv(good_row()))
-    table = connection.ops.quote_name(settings.IMPORT_CACHE_TABLE)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT expires FROM {table}")
-        (expires,) = cursor.fetchone()
-    if isinstance(expires, str):  # SQLite gives the column's text
-        expires = datetime.datetime.fromisoformat(expires)
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=datetime.UTC)
-    left = expires - datetime.datetime.now(datetime.UTC)
+    job = upload(editor_client, "evidence", evidence_csv(good_row())).context["job"]
+    left = job.expires_at - timezone.now()
     assert datetime.timedelta(minutes=59) < left <= datetime.timedelta(hours=1)
+    confirm(editor_client, "evidence", upload(editor_client, "evidence", evidence_csv(good_row())))
+    imported = ImportJob.objects.get(status=ImportStatus.IMPORTED)
+    left = imported.expires_at - timezone.now()
+    assert datetime.timedelta(days=6, hours=23) < left <= datetime.timedelta(days=7)

@@ -10,7 +10,6 @@ import logging
 import pytest
 from django.core import mail
 from django.core.management import CommandError
-from django.test import override_settings
 from django.utils import timezone
 
 from tests import factories
@@ -307,7 +306,7 @@ def test_cancel_withdrawal_needs_a_pending_withdrawal(published, editor):
         review.cancel_withdrawal(entry=published, user=editor)
 
 
-# --- 7. nothing after commit turns success into a 500 -------------------------------------------
+# --- 7. no email turns saved work into an error -------------------------------------------------
 
 
 class FailingBackend:
@@ -321,34 +320,51 @@ class FailingBackend:
 
 
 def test_a_title_with_a_line_break_still_gets_a_valid_email(
-    published, editor, medical_reviewer, django_capture_on_commit_callbacks
+    published, editor, medical_reviewer, run_tasks
 ):
     # Written straight to the database, past every form: the subject must still be one line.
     type(published).objects.filter(pk=published.pk).update(name="Fibro\nmyalgia\r\x07")
     published.refresh_from_db()
-    with django_capture_on_commit_callbacks(execute=True):
-        review.submit(entry=published, user=editor)
+    review.submit(entry=published, user=editor)
+    run_tasks()
     assert mail.outbox and "\n" not in mail.outbox[0].subject
     assert "Fibro myalgia" in mail.outbox[0].subject
 
 
-@override_settings(EMAIL_BACKEND="tests.test_review_gate.FailingBackend")
-def test_a_failing_email_is_logged_never_raised(
-    published, editor, medical_reviewer, django_capture_on_commit_callbacks, caplog
+def test_a_mail_server_that_is_down_fails_no_approval_and_the_email_is_tried_again(
+    published, editor, medical_reviewer, run_tasks, settings, caplog
 ):
-    from uses import notifications
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
 
-    with (
-        caplog.at_level(logging.ERROR, logger="uses.notifications"),
-        notifications.collect_failures() as failures,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        submission = review.submit(entry=published, user=editor)
-        review.approve(submission=submission, reviewer=medical_reviewer)
+    settings.EMAIL_BACKEND = "tests.test_review_gate.FailingBackend"
+    submission = review.submit(entry=published, user=editor)
+    review.approve(submission=submission, reviewer=medical_reviewer)
+    with caplog.at_level(logging.WARNING):
+        run_tasks()
     assert Publication.objects.current().get(condition=published).submission == submission
-    assert len(failures) == 2
-    assert "could not be sent" in failures[0]
+    failed = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED)
+    assert sorted(failed.values_list("task_path", flat=True)) == [
+        "uses.tasks.email_reviewers",
+        "uses.tasks.email_submitter",
+    ]
+    assert all("mail server down" in result.traceback for result in failed)
     assert "mail server down" in caplog.text
+
+    # Each is tried again later; once the server is back, the emails go.
+    retries = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    assert retries.count() == 2
+    assert all(retry.run_after > timezone.now() for retry in retries)
+    assert all(retry.args_kwargs["kwargs"] == {"attempt": 2} for retry in retries)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_tasks()
+    assert mail.outbox == []  # not before its time
+    retries.update(run_after=timezone.now())
+    run_tasks()
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "edna@example.com",
+        "mara@example.com",
+    ]
 
 
 # --- who may: the permission and four-eyes matrix, through the workflow functions --------------

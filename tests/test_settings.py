@@ -3,9 +3,13 @@
 import os
 import re
 import shlex
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
+from pathlib import Path
 from urllib.request import urlopen
 
 from django.conf import settings
@@ -80,6 +84,7 @@ def test_make_run_serves_on_the_port_asked_and_the_sites_links_follow_it():
     assert result.returncode == 0, result.stderr
     assert 'DJANGO_SITE_URL="${DJANGO_SITE_URL:-http://127.0.0.1:8001}"' in result.stdout
     assert "manage.py runserver 127.0.0.1:8001" in result.stdout
+    assert "manage.py db_worker" in result.stdout  # the background worker runs beside it
 
 
 def readme() -> str:
@@ -132,7 +137,10 @@ def test_the_readmes_production_commands_run_as_written_and_serve(tmp_path, migr
     # exec: the server is this process, so that stopping it stops the server.
     script = "\n".join(["set -e", *exports, *ours, *commands[:-1], f"exec env {serve}"])
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    server = subprocess.Popen(["bash", "-c", script], cwd=settings.BASE_DIR, env=env)
+    # A session of its own: the background worker the commands start stops with the server.
+    server = subprocess.Popen(
+        ["bash", "-c", script], cwd=settings.BASE_DIR, env=env, start_new_session=True
+    )
     try:
         response = wait_for(f"http://127.0.0.1:{port}/", server)
         assert response.status == 200
@@ -143,9 +151,27 @@ def test_the_readmes_production_commands_run_as_written_and_serve(tmp_path, migr
         css = urlopen(f"http://127.0.0.1:{port}/static/css/site.css", timeout=10)
         assert css.status == 200  # collected, and served by whitenoise
         assert css.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+        # The worker runs: it has done the periodic work that schedule_tasks queued.
+        assert wait_for_task(tmp_path / "production.sqlite3", "uses.tasks.cull_expired")
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def wait_for_task(database: Path, task_path: str, seconds: int = 60) -> bool:
+    """Whether a worker ran ``task_path`` successfully within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with closing(sqlite3.connect(database)) as connection:
+            done = connection.execute(
+                "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult "
+                "WHERE task_path = ? AND status = 'SUCCESSFUL'",
+                [task_path],
+            ).fetchone()[0]
+        if done:
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def wait_for(url: str, server: subprocess.Popen, seconds: int = 180):

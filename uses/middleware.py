@@ -1,31 +1,10 @@
 """Request-wide helpers that are not domain logic."""
 
 from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
-from uses import notifications
 from uses.http import cached_answer, is_public_page, page_state
-
-
-class NotificationFailuresMiddleware:
-    """Shows a warning for each email that a request's work could not send.
-
-    The work is saved first and the emails go after commit (``notifications.send_on_commit``),
-    so a mail server that is down never turns a saved change into an error page. Must come after
-    ``MessageMiddleware``.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        with notifications.collect_failures() as failures:
-            response = self.get_response(request)
-        for failure in failures:
-            messages.warning(request, failure, fail_silently=True)
-        return response
 
 
 class PrivateErrorsMiddleware:

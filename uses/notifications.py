@@ -1,53 +1,17 @@
-"""Emails of the review workflow, through Django's mail framework, sent after commit.
+"""Emails of the review workflow, through Django's mail framework.
 
-An email reports work that is already saved, so it must never undo it or turn it into an error
-page: a failure is logged, and collected for the request to show as a warning.
+They are sent by a worker (uses/tasks.py), queued with the work they report: an email never
+slows down, undoes or fails that work, and one the mail server refuses is tried again later.
 """
 
-import logging
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.mail import send_mail, send_mass_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-logger = logging.getLogger(__name__)
-_failures: ContextVar[list[str] | None] = ContextVar("notification_failures", default=None)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
-
-
-@contextmanager
-def collect_failures() -> Iterator[list[str]]:
-    """Within the block, each email that fails to send adds a message for the user to a list."""
-    failures: list[str] = []
-    token = _failures.set(failures)
-    try:
-        yield failures
-    finally:
-        _failures.reset(token)
-
-
-def send_on_commit(what: str, send: Callable, *args) -> None:
-    """Send ``what`` (e.g. "to the reviewers") once the transaction commits; never raise."""
-
-    def run():
-        try:
-            send(*args)
-        except Exception as error:
-            logger.exception("The email %s could not be sent.", what)
-            failures = _failures.get()
-            if failures is not None:
-                failures.append(
-                    f"The email {what} could not be sent ({type(error).__name__}: {error}). "
-                    f"The change itself was saved; tell them another way."
-                )
-
-    transaction.on_commit(run)
 
 
 def one_line(text: str) -> str:

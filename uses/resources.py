@@ -7,15 +7,12 @@ so that an export imports back unchanged.
 """
 
 from types import SimpleNamespace
-from uuid import uuid4
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.utils.encoding import force_str
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
-from import_export.tmp_storages import CacheStorage
 
 from uses.models import Condition, Evidence, Person, Publication, Source, Topic
 from uses.models.choices import RENAMED_CERTAINTIES
@@ -38,25 +35,6 @@ def unescape_formula(value):
     if isinstance(value, str) and value.startswith(ESCAPE) and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
-
-
-class PendingImportStorage(CacheStorage):
-    """Keeps an upload between preview and confirmation in the database cache ("imports"),
-    which every app server shares, instead of one server's temporary folder, for as long as
-    that cache keeps entries (an hour)."""
-
-    def save(self, data):
-        self.name = self.name or uuid4().hex
-        caches["imports"].set(self.CACHE_PREFIX + self.name, data)
-
-    def read(self):
-        data = caches["imports"].get(self.CACHE_PREFIX + self.name)
-        if data is None:
-            raise ValueError("The uploaded file has expired; upload it again.")
-        return data
-
-    def remove(self):
-        caches["imports"].delete(self.CACHE_PREFIX + self.name)
 
 
 class KeyWidget(widgets.CachedForeignKeyWidget):
@@ -136,6 +114,22 @@ def check_size(dataset) -> None:
         raise ValueError(f"Some cells are too long (the limit is {chars:,} characters): {shown}.")
 
 
+def with_valid_choices(instance, errors: dict) -> dict:
+    """``errors`` (by field) where "not a valid choice" also says which values are."""
+
+    def said(name, error):
+        if getattr(error, "code", None) != "invalid_choice":
+            return error
+        choices = ", ".join(str(value) for value, _ in instance._meta.get_field(name).flatchoices)
+        value = (error.params or {}).get("value", "")
+        return ValidationError(f"“{value}” is not a valid choice; the choices are: {choices}.")
+
+    return {
+        name: [said(name, error) for error in ValidationError(messages).error_list]
+        for name, messages in errors.items()
+    }
+
+
 class WorkingCopyResource(EscapedExport, resources.ModelResource):
     """What every working-copy resource shares: natural keys, strict rows, formula escaping."""
 
@@ -148,6 +142,9 @@ class WorkingCopyResource(EscapedExport, resources.ModelResource):
         report_skipped = True
         clean_model_instances = True
         use_transactions = True
+
+    #: Called with each row's number as it is done (uses.importing.Progress), when set.
+    progress = None
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
@@ -171,24 +168,56 @@ class WorkingCopyResource(EscapedExport, resources.ModelResource):
     def get_diff_class(self):
         return WordDiff
 
+    def import_row(self, row, instance_loader, **kwargs):
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        if self.progress:
+            self.progress(kwargs["row_number"])
+        return row_result
+
     def before_import_row(self, row, row_number=None, **kwargs):
         for column, value in row.items():
             # Spreadsheets give empty cells as None; text columns store them as "".
             row[column] = "" if value is None else unescape_formula(value)
+        # The row's own problems are reported with those of its columns (import_instance),
+        # so that one pass names every mistake of the file.
+        self._row_problems = {}
         key = str(row.get(self.key_column) or "").strip()
         if key in self._rows_by_key:
-            raise ValidationError(
-                {
-                    self.key_column: f"“{key}” appears more than once in this file "
-                    f"(first on row {self._rows_by_key[key]})."
-                }
-            )
-        self._rows_by_key[key] = row_number
-        self.validate_row(row)
+            self._row_problems[self.key_column] = [
+                f"“{key}” appears more than once in this file "
+                f"(first on row {self._rows_by_key[key]})."
+            ]
+        else:
+            self._rows_by_key[key] = row_number
+        try:
+            self.validate_row(row)
+        except ValidationError as error:
+            self._row_problems = error.update_error_dict(self._row_problems)
         super().before_import_row(row, row_number=row_number, **kwargs)
 
     def validate_row(self, row) -> None:
         """Checks that need several columns of the row; raise ValidationError by column."""
+
+    def import_instance(self, instance, row, **kwargs):
+        problems = dict(self._row_problems)
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            problems = error.update_error_dict(problems)
+        if problems:
+            raise ValidationError(problems)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        try:
+            self.clean_instance(instance, exclude=list(errors), validate_unique=validate_unique)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(with_valid_choices(instance, errors))
+
+    def clean_instance(self, instance, *, exclude, validate_unique) -> None:
+        instance.full_clean(exclude=exclude, validate_unique=validate_unique)
 
 
 class PersonResource(WorkingCopyResource):
@@ -267,17 +296,11 @@ class EvidenceResource(WorkingCopyResource):
     def required_columns(self):
         return ["condition", "claim", "design", "certainty", "direction"]
 
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+    def clean_instance(self, instance, *, exclude, validate_unique) -> None:
         # The use was already looked up by its key, and the claim's key, its only unique column,
         # was matched against the database by the instance loader and against the file by
         # before_import_row: spare full_clean the two queries a row it would repeat.
-        errors = dict(import_validation_errors or {})
-        try:
-            instance.full_clean(exclude=[*errors, "condition"], validate_unique=False)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+        instance.full_clean(exclude=[*exclude, "condition"], validate_unique=False)
 
     def before_import_row(self, row, **kwargs):
         # A file exported before "insufficient" was renamed "not assessed" still imports.

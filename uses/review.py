@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from uses import notifications, selectors
+from uses import selectors, tasks
 from uses.models import (
     Action,
     Condition,
@@ -118,12 +118,7 @@ def submit(
         submitted_by=user,
     )
     submission.superseded = pending  # for the caller's message; not stored
-    notifications.send_on_commit(
-        "to the medical reviewers",
-        notifications.submitted,
-        submission,
-        selectors.reviewer_emails(),
-    )
+    tasks.email_reviewers.enqueue(submission.pk)
     return submission
 
 
@@ -285,7 +280,7 @@ def approve(
             "Someone else published this entry, or another one at the same address, at the "
             "same moment; reload the page to see what changed."
         ) from error
-    notifications.send_on_commit("to the submitter", notifications.decided, submission)
+    tasks.email_submitter.enqueue(submission.pk)
     return publication
 
 
@@ -304,7 +299,7 @@ def request_changes(*, submission: Submission, reviewer, comment: str) -> Submis
     submission.decided_at = timezone.now()
     submission.comment = comment
     submission.save(update_fields=DECISION_FIELDS)
-    notifications.send_on_commit("to the submitter", notifications.decided, submission)
+    tasks.email_submitter.enqueue(submission.pk)
     return submission
 
 

@@ -6,21 +6,27 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_permission_codename
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.forms import ImportForm
 
-from uses.models import Condition, Evidence, Source, Topic
-from uses.resources import PendingImportStorage
+from uses import importing, tasks
+from uses.models import ImportJob, ImportStatus
 from uses.roles import can_submit_entries
 
-from .crafted import CraftedExportMixin
+from .crafted import CraftedExportMixin, bad_request
 
 FORMATS = [CSV, XLSX, JSON]
-IMPORTED_ENTRIES_SESSION_KEY = "uses:imported-entries"
 
 
 class LimitedImportForm(ImportForm):
@@ -62,25 +68,6 @@ def model_permission(request, action: str, opts) -> bool:
     return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
 
 
-def entries_changed_by(model, pks, earlier_conditions=()) -> list[str]:
-    """The reviewed entries (as "condition:12" / "topic:3") that an import of ``model`` changed;
-    ``earlier_conditions`` are the uses that imported claims belonged to before."""
-    if model is Condition:
-        conditions = pks
-    elif model is Evidence:
-        conditions = [
-            *Evidence.objects.filter(pk__in=pks).values_list("condition_id", flat=True),
-            *earlier_conditions,
-        ]
-    elif model is Source:
-        conditions = Condition.objects.citing(pks).values_list("pk", flat=True)
-    elif model is Topic:
-        return [f"topic:{pk}" for pk in pks]
-    else:
-        return []
-    return [f"condition:{pk}" for pk in sorted(set(conditions))]
-
-
 class ExportOnlyMixin(CraftedExportMixin, ExportMixin):
     formats = FORMATS
 
@@ -102,60 +89,145 @@ class WorkingCopyImportExportMixin(CraftedExportMixin, ImportExportMixin):
     def has_export_permission(self, request):
         return model_permission(request, "view", self.opts)
 
-    def get_import_data_kwargs(self, **kwargs):
-        # All or nothing at confirmation too: a row that became invalid since the preview
-        # rolls back the whole file.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("import/<uuid:job_id>/", wrap(self.import_job_view), name=f"{name}_import_job"),
+            path(
+                "import/<uuid:job_id>/progress/",
+                wrap(self.import_progress_view),
+                name=f"{name}_import_progress",
+            ),
+            path(
+                "import/<uuid:job_id>/confirm/",
+                wrap(self.confirm_import_view),
+                name=f"{name}_import_confirm",
+            ),
+            path(
+                "import/<uuid:job_id>/cancel/",
+                wrap(self.cancel_import_view),
+                name=f"{name}_import_cancel",
+            ),
+            *super().get_urls(),
+        ]
 
     def import_action(self, request, **kwargs):
+        """The upload: its limits are checked here, its rows by a worker (the preview), whose
+        progress the job's page follows."""
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_import_form(request)
+            if form.is_valid():
+                upload = form.cleaned_data["import_file"]
+                with transaction.atomic():
+                    job = ImportJob.objects.create(
+                        model=self.opts.model_name,
+                        resource=self.get_resource_index(form),
+                        file_format=int(form.cleaned_data["format"]),
+                        file_name=upload.name[:255],
+                        data=b"".join(upload.chunks()),
+                        created_by=request.user,
+                    )
+                    tasks.check_import.enqueue(str(job.pk))
+                return HttpResponseRedirect(self.job_url(job))
         response = super().import_action(request, **kwargs)
-        context = getattr(response, "context_data", None) or {}
-        upload = getattr(context.get("form"), "cleaned_data", {}).get("import_file")
-        name = getattr(upload, "tmp_storage_name", None)
-        if name and not context.get("confirm_form"):  # refused: nothing waits for confirmation
-            PendingImportStorage(name=name).remove()
+        if getattr(response, "context_data", None) is not None:
+            response.context_data["recent_imports"] = [
+                (job, self.job_url(job))
+                for job in ImportJob.objects.filter(
+                    created_by=request.user, model=self.opts.model_name
+                ).only("pk", "file_name", "status", "created_at", "submitted", "entries")[:10]
+            ]
         return response
 
-    def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, UnicodeDecodeError):
-            message = (
-                f"The file is not UTF-8 text (unreadable byte at position {e.start}). Save it as "
-                f"“CSV UTF-8” or as XLSX and upload it again."
-            )
-        else:
-            message = (
-                f"The file could not be read in the format chosen ({type(e).__name__}: "
-                f"{str(e)[:200]}). Check that the format matches the file: CSV, XLSX or JSON."
-            )
-        form.add_error("import_file", message)
+    def job_or_404(self, request, job_id) -> ImportJob:
+        """The job, for the editor who uploaded it and may still import into this model."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(
+            ImportJob, pk=job_id, model=self.opts.model_name, created_by=request.user
+        )
+
+    def job_url(self, job: ImportJob, step: str = "job") -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_import_{step}", args=[job.pk]
+        )
+
+    def import_job_view(self, request, job_id):
+        job = self.job_or_404(request, job_id)
+        state = importing.state_of(job)
+        report = job.report or {}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Import of “{job.file_name}”",
+            "subtitle": None,
+            "job": job,
+            "progress": state,
+            "elapsed": state["seconds"],
+            "totals": report.get("totals", {}),
+            "errors": report.get("errors", []),
+            "error_count": report.get("error_count", 0),
+            "preview": report.get("preview", {}),
+            "expired": job.expired,
+            "can_submit": bool(job.entries) and can_submit_entries(request.user),
+            "confirm_url": self.job_url(job, "confirm"),
+            "cancel_url": self.job_url(job, "cancel"),
+            "import_url": self.import_url(),
+            "submit_url": reverse("admin:uses_submission_submit_imported", args=[job.pk]),
+            "progress_url": self.job_url(job, "progress"),
+        }
+        response = TemplateResponse(request, "admin/uses/import_job.html", context)
+        add_never_cache_headers(response)
+        return response
+
+    def import_progress_view(self, request, job_id):
+        """How far the work has got, for the page's script (static/js/import-progress.js)."""
+        response = JsonResponse(importing.state_of(self.job_or_404(request, job_id)))
+        add_never_cache_headers(response)
+        return response
+
+    @method_decorator(require_POST)
+    def confirm_import_view(self, request, job_id):
+        """Queue the import of a checked file; refused if it changed state or expired."""
+        with transaction.atomic():
+            job = self.job_or_404(request, job_id)
+            job = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if job.status != ImportStatus.READY or job.expired:
+                self.message_user(
+                    request,
+                    "This file can no longer be imported from here"
+                    + (": its upload has expired. Upload it again." if job.expired else "."),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(self.job_url(job))
+            job.status, job.started_at, job.finished_at = ImportStatus.IMPORTING, None, None
+            job.save(update_fields=["status", "started_at", "finished_at"])
+            tasks.confirm_import.enqueue(str(job.pk))
+        return HttpResponseRedirect(self.job_url(job))
+
+    @method_decorator(require_POST)
+    def cancel_import_view(self, request, job_id):
+        """Discard a checked (or refused) upload that will not be imported."""
+        with transaction.atomic():
+            job = self.job_or_404(request, job_id)
+            deleted, _ = ImportJob.objects.filter(
+                pk=job.pk, status__in=[ImportStatus.READY, ImportStatus.REFUSED]
+            ).delete()
+        if deleted:
+            self.message_user(request, f"“{job.file_name}” was discarded: nothing was imported.")
+            return HttpResponseRedirect(self.import_url())
+        self.message_user(request, "This import is under way and cannot be discarded now.")
+        return HttpResponseRedirect(self.job_url(job))
 
     def process_import(self, request, **kwargs):
-        try:
-            return super().process_import(request, **kwargs)
-        except ValueError as error:  # the upload expired or never existed: nothing was written
-            self.message_user(request, f"Nothing was imported: {error}", messages.ERROR)
-            return HttpResponseRedirect(self.import_url())
+        """Confirmation forms of the old, in-request import: a page that old can't be used."""
+        return bad_request(
+            self,
+            request,
+            "Imports are confirmed from their own page, which the upload leads to: nothing was "
+            "imported. Upload the file again.",
+        )
 
     def import_url(self) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            self.message_user(
-                request,
-                "Nothing was imported: the file no longer imports cleanly. Upload it again to "
-                "see which rows and columns are wrong.",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(self.import_url())
-        response = super().process_result(result, request)
-        changed = [
-            int(row.object_id)
-            for row in result.rows
-            if row.import_type in ("new", "update") and row.object_id is not None
-        ]
-        entries = entries_changed_by(self.model, changed, getattr(result, "earlier_conditions", ()))
-        if entries and can_submit_entries(request.user):
-            request.session[IMPORTED_ENTRIES_SESSION_KEY] = entries
-            return HttpResponseRedirect(reverse("admin:uses_submission_submit_imported"))
-        return response

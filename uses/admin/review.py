@@ -4,6 +4,7 @@ from csp.constants import SELF
 from csp.decorators import csp_replace, csp_update
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -13,14 +14,13 @@ from django.utils.timesince import timesince
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from uses import review, selectors
-from uses.models import Condition, Person, Status, Submission, Topic
+from uses.models import Condition, ImportJob, ImportStatus, Person, Status, Submission, Topic
 from uses.review_checks import checklist, diff_snapshots
 from uses.roles import can_review, can_submit_entries
 from uses.views import preview_page
 
 from .crafted import pk_or_404
 from .entries import RecordAdminMixin, submit_each
-from .imports import IMPORTED_ENTRIES_SESSION_KEY
 from .links import entry_url
 
 
@@ -81,7 +81,7 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
             path("<int:pk>/review/", wrap(self.review_view), name="uses_submission_review"),
             path("<int:pk>/preview/", wrap(self.preview_view), name="uses_submission_preview"),
             path(
-                "submit-imported/",
+                "submit-imported/<uuid:job_id>/",
                 wrap(self.submit_imported_view),
                 name="uses_submission_submit_imported",
             ),
@@ -180,15 +180,23 @@ class SubmissionAdmin(RecordAdminMixin, admin.ModelAdmin):
         reviewer = Person.objects.filter(user=request.user).first()
         return preview_page(request, submission=submission, reviewer=reviewer)
 
-    def submit_imported_view(self, request):
-        """After an import: submit every entry it changed for review, with one note for all."""
+    def submit_imported_view(self, request, job_id):
+        """After an import: submit every entry it changed for review, with one note for all.
+        The entries are kept with the import, so this waits for its editor across logins."""
         if not can_submit_entries(request.user):
             raise PermissionDenied
-        keys = request.session.get(IMPORTED_ENTRIES_SESSION_KEY, [])
-        entries = entries_from_keys(keys)
+        job = get_object_or_404(
+            ImportJob, pk=job_id, created_by=request.user, status=ImportStatus.IMPORTED
+        )
+        entries = [] if job.submitted else entries_from_keys(job.entries)
         if request.method == "POST":
-            submitted = submit_each(self, request, entries, note=request.POST.get("note", ""))
-            request.session.pop(IMPORTED_ENTRIES_SESSION_KEY, None)
+            with transaction.atomic():
+                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+                if locked.submitted:  # a second click, or a second tab
+                    entries = []
+                submitted = submit_each(self, request, entries, note=request.POST.get("note", ""))
+                locked.submitted = True
+                locked.save(update_fields=["submitted"])
             self.message_user(
                 request,
                 f"{submitted} entr{'y' if submitted == 1 else 'ies'} submitted for review. "

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import migrations
 
 
@@ -9,13 +8,13 @@ def create_table(apps, schema_editor):
 
 
 def drop_table(apps, schema_editor):
-    schema_editor.execute(
-        f"DROP TABLE IF EXISTS {schema_editor.quote_name(settings.IMPORT_CACHE_TABLE)}"
-    )
+    schema_editor.execute("DROP TABLE IF EXISTS uses_pending_import")
 
 
 class Migration(migrations.Migration):
-    """The database cache table where uploaded imports wait between preview and confirmation."""
+    """The database cache table where uploaded imports waited between preview and confirmation.
+    Since 0017 they wait in their ImportJob and no cache is configured, so this creates nothing
+    and 0017 drops the table where it was made."""
 
     dependencies = [("uses", "0002_roles")]
 

@@ -8,6 +8,7 @@ from .choices import (
     StudyDesign,
 )
 from .content import Condition, Evidence, EvidenceSource, Person, Source, Topic
+from .imports import ImportJob, ImportStatus
 from .publishing import Kind, Publication, PublishedSource, ReviewType
 from .review import Action, ReviewState, ReviewVisit, Status, Submission
 from .tallies import PublicCredit, PublicSource, PublicUseCount
@@ -22,6 +23,8 @@ __all__ = [
     "Direction",
     "Evidence",
     "EvidenceSource",
+    "ImportJob",
+    "ImportStatus",
     "Kind",
     "Person",
     "PublicCredit",
