@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.flatpages",
     "django.contrib.sitemaps",
+    "django.contrib.humanize",
     "django_filters",
     "import_export",
     "simple_history",

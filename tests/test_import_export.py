@@ -578,7 +578,7 @@ def test_moving_claims_offers_both_uses_for_review(editor_client, lupus):
     assert "Lupus" in page and crohns.name in page
 
 
-@pytest.mark.parametrize("value", ["A study\nBcc: x@example.com", "A study\x00", "Tab\there"])
+@pytest.mark.parametrize("value", ["A study\nBcc: x@example.com", "A study\x07", "Tab\there"])
 def test_a_control_character_in_a_single_line_cell_is_a_row_error(editor_client, value):
     dataset = tablib.Dataset(headers=["key", "title", "doi", "pmid", "trial_id"])
     dataset.append(["good", "Fine", "", "", ""])
@@ -639,6 +639,10 @@ def test_too_many_rows_and_too_long_cells_are_refused_with_where_they_are(
     assert errors.count("<li>") == 1  # that message alone
     assert not Evidence.objects.filter(key__in=["short", "long"]).exists()
     assert pending_uploads() == 0
+    nul = [good_row(key="a\x00b"), good_row(key="fine", claim="It\x00helps.")]
+    html = upload(editor_client, "evidence", evidence_csv(*nul)).content.decode()
+    # PostgreSQL refuses a NUL even in a query: named, never a failed import.
+    assert "Row 1, column “key”: a NUL character; Row 2, column “claim”: a NUL character" in html
 
 
 def test_a_refused_upload_is_deleted_at_once_and_a_good_one_kept_only_until_confirmed(

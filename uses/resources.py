@@ -92,8 +92,9 @@ def author_field() -> fields.Field:
 
 
 def check_size(dataset) -> None:
-    """Refuse a file with more rows than an import takes, or with cells longer than any text
-    of the site: every cell too long, each by row and column, in one message."""
+    """Refuse a file with more rows than an import takes, or with cells no text of the site can
+    hold (longer than any, or with a NUL character, which PostgreSQL refuses even in a query):
+    every such cell, each by row and column, in one message."""
     rows = settings.IMPORT_MAX_ROWS
     if len(dataset) > rows:
         raise ValueError(
@@ -101,17 +102,23 @@ def check_size(dataset) -> None:
             f"files and import them one by one."
         )
     chars = settings.IMPORT_MAX_CELL_CHARS
-    too_long = [
-        f"Row {number}, column “{header}”: {len(value):,} characters"
-        for number, row in enumerate(dataset, 1)
-        for header, value in zip(dataset.headers, row, strict=False)
-        if isinstance(value, str) and len(value) > chars
-    ]
-    if too_long:
-        shown = "; ".join(too_long[:20]) + (
-            f"; and {len(too_long) - 20} more" if too_long[20:] else ""
+    problems = []
+    for number, row in enumerate(dataset, 1):
+        for header, value in zip(dataset.headers, row, strict=False):
+            if not isinstance(value, str):
+                continue
+            if len(value) > chars:
+                problems.append(
+                    f"Row {number}, column “{header}”: {len(value):,} characters (the limit is "
+                    f"{chars:,})"
+                )
+            if "\x00" in value:
+                problems.append(f"Row {number}, column “{header}”: a NUL character")
+    if problems:
+        shown = "; ".join(problems[:20]) + (
+            f"; and {len(problems) - 20} more" if problems[20:] else ""
         )
-        raise ValueError(f"Some cells are too long (the limit is {chars:,} characters): {shown}.")
+        raise ValueError(f"Some cells cannot be imported: {shown}.")
 
 
 def with_valid_choices(instance, errors: dict) -> dict:
@@ -146,9 +153,22 @@ class WorkingCopyResource(EscapedExport, resources.ModelResource):
     #: Called with each row's number as it is done (uses.importing.Progress), when set.
     progress = None
 
-    def before_import(self, dataset, **kwargs):
-        super().before_import(dataset, **kwargs)
-        self._rows_by_key = {}
+    def import_data_inner(self, dataset, dry_run, raise_errors, *args, **kwargs):
+        # A file refused as a whole (no header, a missing column, too many rows, a cell no text
+        # can hold) is not read row by row: its rows would only repeat the problem, and a NUL
+        # in a key would fail the rows' lookup on PostgreSQL.
+        try:
+            self.check_file(dataset)
+        except ValueError as error:
+            result = self.get_result_class()()
+            result.diff_headers = self.get_diff_headers()
+            result.total_rows = len(dataset)
+            self.handle_import_error(result, error, raise_errors)
+            return result
+        return super().import_data_inner(dataset, dry_run, raise_errors, *args, **kwargs)
+
+    def check_file(self, dataset) -> None:
+        """The file's own problems, before any row: raise ValueError to refuse it."""
         if not dataset.headers or not any(header for header in dataset.headers):
             raise ValueError("The file has no header row: the first row must name the columns.")
         if len(dataset) == 0:
@@ -161,6 +181,10 @@ class WorkingCopyResource(EscapedExport, resources.ModelResource):
                 f"The file lacks the column(s) {', '.join(missing)}. "
                 f"Columns found: {', '.join(str(h) for h in dataset.headers)}."
             )
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._rows_by_key = {}
 
     def required_columns(self) -> list[str]:
         return []
@@ -325,7 +349,7 @@ class EvidenceResource(WorkingCopyResource):
             raise ValidationError({"citation_needed": problem})
 
     def before_import(self, dataset, **kwargs):
-        self._earlier_conditions = set()  # first: after_import runs even when the file is refused
+        self._earlier_conditions = set()  # what after_import reports
         super().before_import(dataset, **kwargs)
 
     def after_init_instance(self, instance, new, row, **kwargs):
