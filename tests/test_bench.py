@@ -103,7 +103,7 @@ def test_the_command_runs_its_in_process_part_on_a_throwaway_database():
     """The whole command, as a child process: it builds and drops its own database."""
     result = subprocess.run(
         [sys.executable, "manage.py", "bench", "--in-process-only", "--uses", "3",
-         "--repeat", "1", "--import-rows", "0"],
+         "--repeat", "1", "--import-rows", "30"],
         cwd=django_settings.BASE_DIR,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "naltrexone_site.settings"},
         capture_output=True,
@@ -115,3 +115,7 @@ def test_the_command_runs_its_in_process_part_on_a_throwaway_database():
     for url in bench.PAGES:
         assert f"`{url}`" in result.stdout
     assert "Approval (submit + approve one change" in result.stdout
+    # The import, as a worker runs it: checked, then imported, and its memory.
+    assert "Evidence import of 30 rows" in result.stdout
+    assert "check (preview)" in result.stdout and "import (confirm)" in result.stdout
+    assert "peak Python memory, reading and checking: CSV" in result.stdout

@@ -348,6 +348,7 @@ def test_the_preview_is_harmless_and_the_confirmation_writes_the_working_copy_on
     html = preview.content.decode()
     assert preview.status_code == 200 and checked(preview)
     assert "New" in html and "It helps." in html and "2 new" in html
+    assert html.count("<ins>trial</ins>") == 2  # each row's sources, though none is written
     assert database_state() == before
     assert mail.outbox == []
 
@@ -404,6 +405,44 @@ def test_the_upload_waits_with_its_import_only_until_it_is_imported(editor_clien
     confirm(editor_client, "evidence", preview)
     job.refresh_from_db()
     assert bytes(job.data) == b"" and job.status == ImportStatus.IMPORTED
+
+
+def test_an_import_writes_citations_and_one_history_record_each_as_a_save_would(
+    editor_client, lupus, editor
+):
+    trial, cohort = Source.objects.get(key="trial"), factories.make_source(key="cohort")
+    as_in_file = {"design": "observational", "position": 3, "claim": "It helps."}
+    factories.make_evidence(lupus, key="kept", sources=[trial], **as_in_file)
+    factories.make_evidence(lupus, key="moved", sources=[trial, cohort], **as_in_file)
+    history_before = Evidence.history.count()
+    rows = [
+        good_row(key="kept", sources="trial"),
+        good_row(key="moved", claim="Changed.", sources="cohort"),
+        good_row(key="fresh", sources="cohort,trial"),
+    ]
+    done = confirm(
+        editor_client, "evidence", upload(editor_client, "evidence", evidence_csv(*rows))
+    )
+    assert done.context["job"].report["totals"]["skip"] == 1  # "kept" is unchanged
+
+    def cited(key):
+        return sorted(Evidence.objects.get(key=key).sources.values_list("key", flat=True))
+
+    assert (cited("kept"), cited("moved"), cited("fresh")) == (
+        ["trial"],
+        ["cohort"],
+        ["cohort", "trial"],
+    )
+    records = Evidence.history.filter(history_user=editor).order_by("key")
+    assert [(r.key, r.history_type, r.claim) for r in records] == [
+        ("fresh", "+", "It helps."),
+        ("moved", "~", "Changed."),
+    ]
+    assert Evidence.history.count() == history_before + 2
+    for record in records:  # each record holds the claim's citations as they now are
+        through = record.sources.values_list("source__key", "id", "evidence_id")
+        links = Evidence.objects.get(key=record.key).evidencesource_set
+        assert sorted(through) == sorted(links.values_list("source__key", "id", "evidence_id"))
 
 
 def test_an_unchanged_row_changes_nothing_and_is_not_offered_for_review(editor_client, lupus):

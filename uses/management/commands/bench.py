@@ -24,13 +24,13 @@ The tests run the in-process parts; they never start gunicorn or wrk.
 import contextlib
 import io
 import os
-import resource
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -45,7 +45,7 @@ from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from uses import review
+from uses import importing, review
 from uses.management.commands._bench_served import (
     PAGES,
     USE_PAGE,
@@ -53,7 +53,7 @@ from uses.management.commands._bench_served import (
     find_wrk,
     markdown_table,
 )
-from uses.models import Condition, Evidence, Person, Publication, Source
+from uses.models import Condition, Evidence, ImportJob, ImportStatus, Person, Publication, Source
 from uses.resources import EvidenceResource
 from uses.roles import EDITORS, REVIEWERS
 from uses.synthetic import add_published_uses
@@ -136,14 +136,16 @@ class Command(BaseCommand):
                 problems = served.run()
             else:
                 problems = []
-            if import_rows and not in_process_only:
+            if import_rows:
                 self.bench_import_export(import_rows)
         if not in_process_only:
-            self.second_database(options["database_url"], uses=uses, repeat=repeat)
+            self.second_database(
+                options["database_url"], uses=uses, repeat=repeat, import_rows=import_rows
+            )
         if problems:
             raise CommandError("Some pages did not answer as they should:\n" + "\n".join(problems))
 
-    def second_database(self, url: str | None, *, uses: int, repeat: int) -> None:
+    def second_database(self, url: str | None, *, uses: int, repeat: int, import_rows: int) -> None:
         """The in-process figures on another database, in a child process configured for it."""
         if url is None:
             if connection.vendor != "postgresql":
@@ -151,7 +153,7 @@ class Command(BaseCommand):
             url = "sqlite:///" + str(Path(tempfile.gettempdir()) / "naltrexone-bench.sqlite3")
         command = [
             sys.executable, "manage.py", "bench", "--in-process-only",
-            "--uses", str(uses), "--repeat", str(repeat), "--import-rows", "0",
+            "--uses", str(uses), "--repeat", str(repeat), "--import-rows", str(import_rows),
         ]  # fmt: skip
         self.stdout.flush()
         result = subprocess.run(
@@ -167,7 +169,8 @@ class Command(BaseCommand):
             raise CommandError(f"The benchmark on the second database failed:\n{result.stderr}")
 
     def bench_import_export(self, rows: int) -> None:
-        """Preview, confirm and export of an evidence file, as the admin runs them."""
+        """An evidence file checked and imported as a worker does it (uses.importing), then
+        exported; and the Python memory that reading and checking it take at their peak."""
         conditions = list(Condition.objects.values_list("slug", flat=True))
         sources = list(Source.objects.values_list("key", flat=True))
         dataset = tablib.Dataset(headers=IMPORT_HEADERS)
@@ -188,33 +191,58 @@ class Command(BaseCommand):
             )
         data = dataset.export("csv").encode()
         self.stdout.write(f"\nEvidence import of {rows:,} rows ({len(data) / 1e6:.1f} MB of CSV):")
-        # The import itself, at any size: past the admin's row limit too.
-        limit = override_settings(IMPORT_MAX_ROWS=max(rows, settings.IMPORT_MAX_ROWS))
-        for step, dry_run in (("preview (dry run)", True), ("confirm", False)):
-            rss_before = peak_rss_mb()
-            started = time.perf_counter()
-            loaded = tablib.Dataset().load(data.decode(), format="csv")
-            with limit:
-                result = EvidenceResource().import_data(
-                    loaded, dry_run=dry_run, rollback_on_validation_errors=True
-                )
-            elapsed = time.perf_counter() - started
-            if result.has_errors() or result.has_validation_errors():
-                raise AssertionError("the benchmark file did not import cleanly")
-            self.stdout.write(
-                f"  {step:<18} {elapsed:>6.1f} s  {rows / elapsed:>6.0f} rows/s  "
-                f"peak memory +{peak_rss_mb() - rss_before:.0f} MB"
+        editor = get_user_model().objects.get_or_create(username="bench-editor")[0]
+        # At any size: past the row limit too.
+        with override_settings(IMPORT_MAX_ROWS=max(rows, settings.IMPORT_MAX_ROWS)):
+            job = ImportJob.objects.create(
+                model="evidence", file_format=0, file_name="bench.csv", data=data, created_by=editor
             )
-            del result, loaded
-        total = Evidence.objects.count()
+            total = 0.0
+            for step, confirm in (("check (preview)", False), ("import (confirm)", True)):
+                if confirm:
+                    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.IMPORTING)
+                started = time.perf_counter()
+                importing.run(job.pk, confirm=confirm)
+                elapsed = time.perf_counter() - started
+                total += elapsed
+                job.refresh_from_db()
+                expected = ImportStatus.IMPORTED if confirm else ImportStatus.READY
+                if job.status != expected:
+                    raise AssertionError(f"the benchmark file did not import: {job.report}")
+                self.stdout.write(f"  {step:<18} {elapsed:>6.1f} s  {rows / elapsed:>6.0f} rows/s")
+            self.stdout.write(f"  {'both':<18} {total:>6.1f} s")
+            self.stdout.write(f"  peak Python memory, reading and checking: {check_memory(data)}")
+        exported_rows = Evidence.objects.count()
         for fmt in ("csv", "xlsx", "json"):
             started = time.perf_counter()
             exported = EvidenceResource().export().export(fmt)
             elapsed = time.perf_counter() - started
             size = len(exported) / 1e6
             self.stdout.write(
-                f"  export {fmt:<11} {elapsed:>6.1f} s  {total:,} rows, {size:.1f} MB"
+                f"  export {fmt:<11} {elapsed:>6.1f} s  {exported_rows:,} rows, {size:.1f} MB"
             )
+
+
+def check_memory(csv: bytes) -> str:
+    """Peak Python memory (tracemalloc) of reading the file, as CSV and as XLSX, and checking it:
+    what a worker holds for an import besides the site's code."""
+    parts = []
+    for fmt, content in (
+        ("CSV", csv),
+        ("XLSX", tablib.Dataset().load(csv.decode()).export("xlsx")),
+    ):
+        tracemalloc.start()
+        try:
+            if fmt == "CSV":
+                loaded = tablib.Dataset().load(content.decode(), format="csv")
+            else:
+                loaded = tablib.Dataset().load(content, format="xlsx")
+            EvidenceResource().import_data(loaded, dry_run=True)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        parts.append(f"{fmt} ({len(content) / 1e6:.1f} MB) {peak / 1e6:.0f} MB")
+    return ", ".join(parts)
 
 
 IMPORT_HEADERS = [
@@ -365,8 +393,3 @@ def measure_approval(times: int) -> list[float]:
             review.approve(submission=submission, reviewer=approver)
             timings.append((time.perf_counter() - started) * 1000)
     return timings[1:]
-
-
-def peak_rss_mb() -> float:
-    """The process's peak resident memory so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
