@@ -445,6 +445,27 @@ def test_an_import_writes_citations_and_one_history_record_each_as_a_save_would(
         assert sorted(through) == sorted(links.values_list("source__key", "id", "evidence_id"))
 
 
+def test_a_file_of_many_existing_claims_is_read_and_written_in_chunks(
+    editor_client, lupus, monkeypatch
+):
+    """Existing entries are looked up, and citations written, a chunk at a time: one query of
+    10,000 keys was past SQLite's limits. Here a chunk is 10 rows, the file 25."""
+    monkeypatch.setattr("uses.resources.BATCH", 10)
+    trial = Source.objects.get(key="trial")
+    for number in range(25):
+        factories.make_evidence(lupus, key=f"claim-{number}", sources=[trial], position=3)
+    rows = [good_row(key=f"claim-{number}", claim=f"Claim {number}.") for number in range(25)]
+    done = confirm(
+        editor_client, "evidence", upload(editor_client, "evidence", evidence_csv(*rows))
+    )
+    assert done.context["job"].report["totals"]["update"] == 25
+    assert sorted(Evidence.objects.values_list("claim", flat=True)) == sorted(
+        f"Claim {number}." for number in range(25)
+    )
+    assert set(Evidence.sources.through.objects.values_list("source__key", flat=True)) == {"trial"}
+    assert Evidence.sources.through.objects.count() == 25
+
+
 def test_an_unchanged_row_changes_nothing_and_is_not_offered_for_review(editor_client, lupus):
     upload_and_confirm = lambda: confirm(  # noqa: E731
         editor_client, "evidence", upload(editor_client, "evidence", evidence_csv(good_row()))

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.encoding import force_str
 from import_export import fields, resources, widgets
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import ModelInstanceLoader
 
 from uses.models import (
     Condition,
@@ -162,6 +162,29 @@ def with_valid_choices(instance, errors: dict) -> dict:
     }
 
 
+class ChunkedInstanceLoader(ModelInstanceLoader):
+    """CachedInstanceLoader's one lookup of every row's existing entry, in chunks: a file of
+    10,000 existing claims asked SQLite for one query (and its prefetch) of 10,000 keys, past
+    its limits ("Expression tree is too large")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pk_field = self.resource.fields[self.resource.get_import_id_fields()[0]]
+        keys = []
+        if self.dataset.dict and self.pk_field.column_name in self.dataset.dict[0]:
+            keys = list(dict.fromkeys(self.pk_field.clean(row) for row in self.dataset.dict))
+        lookup = f"{self.pk_field.attribute}__in"
+        self.all_instances = {
+            self.pk_field.get_value(instance): instance
+            for instance in in_chunks(
+                lambda chunk: self.get_queryset().filter(**{lookup: chunk}), keys
+            )
+        }
+
+    def get_instance(self, row):
+        return self.all_instances.get(self.pk_field.clean(row))
+
+
 class WorkingCopyResource(EscapedExport, resources.ModelResource):
     """What every working-copy resource shares: natural keys, strict rows, formula escaping."""
 
@@ -169,7 +192,7 @@ class WorkingCopyResource(EscapedExport, resources.ModelResource):
     key_column = "slug"
 
     class Meta:
-        instance_loader_class = CachedInstanceLoader  # one query for every row's existing entry
+        instance_loader_class = ChunkedInstanceLoader  # a query per 500 rows, not one per row
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
