@@ -206,7 +206,16 @@ CACHES = {
 # review reminders. The queue is a table of the site's database, so no other server is needed:
 # `manage.py db_worker` runs beside the web server, and several workers on several machines
 # share the queue (each task is claimed by one).
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Two queues: "export" (the static export, below) for a worker on the machine that serves it.
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "export"]}
+}
+
+# The public site as files for nginx or a CDN (uses/export.py, `manage.py export_site DIR`). Set,
+# a task on the "export" queue brings that folder up to date after each change to the public
+# record; searches and filters nginx passes to the app at DJANGO_STATIC_EXPORT_APP.
+STATIC_EXPORT_DIR = os.environ.get("DJANGO_STATIC_EXPORT_DIR", "")
+STATIC_EXPORT_APP = os.environ.get("DJANGO_STATIC_EXPORT_APP", "http://127.0.0.1:8000")
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -20,7 +20,14 @@ def run_queued_tasks() -> None:
                 lambda: None,
             )
             # Verbosity 1, as in production: a failed task is logged (0 silences the log).
-            call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=1)
+            call_command(
+                "db_worker",
+                queue_name="*",
+                batch=True,
+                startup_delay=False,
+                reload=False,
+                verbosity=1,
+            )
     finally:  # the worker takes over Ctrl+C and SIGTERM for a graceful stop
         for name, handler in handlers.items():
             signal.signal(name, handler)

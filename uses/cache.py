@@ -17,6 +17,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from uses import tasks
 from uses.models import Person, Publication, PublicVersion
 
 VERSION_PK = 1
@@ -69,9 +70,11 @@ def current_version() -> tuple[int, datetime.datetime | None]:
 @receiver(post_delete, sender=Publication, dispatch_uid="public-record-publication-deleted")
 def site_text_changed(sender, **kwargs):
     public_record_changed()
+    tasks.queue_export([])  # the pages that are not an entry's: people, the editorial policy
 
 
 @receiver(m2m_changed, sender=FlatPage.sites.through, dispatch_uid="public-record-flatpage-sites")
 def flatpage_sites_changed(sender, action, **kwargs):
     if action in {"post_add", "post_remove", "post_clear"}:
         public_record_changed()
+        tasks.queue_export([])

@@ -5,7 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from uses import tallies
+from uses import tallies, tasks
 from uses.cache import public_record_changed
 from uses.models import Condition, Person, Publication, PublishedSource, ReviewType, Topic
 from uses.serializers import (
@@ -175,4 +175,5 @@ def publish(
     publication.save(force_insert=True)
     PublishedSource.objects.bulk_create(published_sources(publication))
     tallies.record_publication(before=current, after=publication)
+    tasks.queue_export_of(publication)
     return publication

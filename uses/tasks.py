@@ -5,16 +5,19 @@ saved, and never slows down or fails the request. The same code runs on Django 6
 ``django.tasks`` once the site moves to it.
 """
 
+import fcntl
 import logging
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from uses import importing, notifications, selectors
-from uses.models import ImportJob, Submission
+from uses import export, importing, notifications, selectors
+from uses.models import ImportJob, Publication, Submission
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,36 @@ def run_import_step(job_id: str, *, confirm: bool) -> None:
     except BaseException as error:
         importing.fail(job_id, error)
         raise
+
+
+# --- the static export ------------------------------------------------------------------------
+
+
+@task(queue_name="export")
+def export_changes(addresses: list[str]) -> int | None:
+    """Bring the static export up to date after a change to the public record: the changed
+    entry's ``addresses`` and every page that is not an entry's (uses.export). On the machine
+    that serves the export: its own queue, for its own worker."""
+    folder = Path(settings.STATIC_EXPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:  # one update at a time, whatever the workers
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return export.update_export(folder, addresses, app=settings.STATIC_EXPORT_APP)
+
+
+def queue_export_of(publication) -> None:
+    """Queue an update of the static export for a new publication of an entry: every address
+    the entry has had."""
+    if settings.STATIC_EXPORT_DIR:
+        slugs = Publication.objects.of_entry(publication).values_list("slug", flat=True)
+        queue_export(export.entry_addresses(publication.kind, sorted(set(slugs))))
+
+
+def queue_export(addresses: list[str]) -> None:
+    """Queue an update of the static export, where the site keeps one (in the transaction of
+    the change: it runs if and only if the change is saved)."""
+    if settings.STATIC_EXPORT_DIR:
+        export_changes.enqueue(addresses)
 
 
 # --- periodic work -------------------------------------------------------------------------

@@ -110,9 +110,16 @@ class ServedRun:
         with (
             gunicorn(self.environment("on"), self.folder / "cached.log") as cached,
             gunicorn(self.environment("off"), self.folder / "uncached.log") as uncached,
+            contextlib.ExitStack() as stack,
         ):
             problems, etags = check_answers(cached, uncached)
+            static = None
+            if nginx_binary():
+                exported = self.export_site(app=f"http://127.0.0.1:{cached}")
+                static = stack.enter_context(nginx(exported, self.folder / "nginx"))
             targets = [Target(FLOOR, "floor", cached, REQUEST_HEADERS)]
+            if static:
+                targets += [Target(page, "nginx", static, REQUEST_HEADERS) for page in PAGES]
             for page in PAGES:
                 targets.append(Target(page, "uncached", uncached, REQUEST_HEADERS))
                 targets.append(Target(page, "cached", cached, REQUEST_HEADERS))
@@ -137,7 +144,34 @@ class ServedRun:
                         fetch(port, FLOOR, REQUEST_HEADERS)
         medians = {key: statistics.median(values) for key, values in rates.items()}
         self.write(served_table(medians, PAGES, self.seconds))
+        if static:
+            self.write(
+                "\nServed by nginx from the static export (`export_site`; a search goes on to "
+                "the cached gunicorn), same rounds:\n"
+            )
+            self.write(nginx_table(medians, PAGES))
+        else:
+            self.write("\n(nginx is not installed: the static export was not measured.)\n")
         return sorted(set(problems))
+
+    def export_site(self, *, app: str) -> Path:
+        """The site exported as production would, timed."""
+        folder = self.folder / "export"
+        self.progress("exporting the site for nginx")
+        started = time.perf_counter()
+        env = {**self.environment("on"), "DJANGO_ALLOWED_HOSTS": "127.0.0.1,naltrexone.example"}
+        subprocess.run(
+            [sys.executable, "manage.py", "export_site", str(folder), "--app", app],
+            cwd=settings.BASE_DIR,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        pages = sum(1 for path in (folder / "current").rglob("*.html"))
+        self.write(
+            f"\nStatic export: {pages:,} files of pages in {time.perf_counter() - started:.0f} s.\n"
+        )
+        return folder
 
 
 @contextlib.contextmanager
@@ -175,6 +209,57 @@ def gunicorn(env: dict, log: Path):
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+def nginx_binary() -> str:
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+
+
+@contextlib.contextmanager
+def nginx(export: Path, folder: Path):
+    """nginx serving a static export with its generated snippet, on a free local port, as many
+    workers as gunicorn has; yields the port."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    user = "user root;\n" if os.geteuid() == 0 else ""  # its workers must read the export
+    temporary = " ".join(
+        f"{name}_temp_path {folder};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    config = folder / "nginx.conf"
+    config.write_text(
+        f"{user}daemon off; worker_processes {GUNICORN_WORKERS}; pid {folder}/nginx.pid;\n"
+        f"error_log {folder}/error.log;\nevents {{}}\n"
+        f"http {{ include /etc/nginx/mime.types; access_log off; {temporary}\n"
+        f"  server {{ listen 127.0.0.1:{port}; include {export}/nginx.conf; }} }}\n"
+    )
+    server = subprocess.Popen([nginx_binary(), "-c", str(config), "-p", str(folder)])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                fetch(port, "/robots.txt", REQUEST_HEADERS)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise CommandError("nginx did not start: see its error.log") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def nginx_table(medians: dict[tuple[str, str], float], pages: list[str]) -> str:
+    floor = medians[(FLOOR, "floor")]
+    rows = [
+        [f"`{page}`", f"{medians[(page, 'nginx')]:.0f}", ratio(medians[(page, "nginx")], floor)]
+        for page in pages
+        if (page, "nginx") in medians
+    ]
+    return markdown_table(["page", "nginx req/s", RATIO], rows)
 
 
 def fetch(port: int, url: str, headers: dict) -> http.client.HTTPResponse:
