@@ -98,6 +98,17 @@ def test_the_page_shows_rows_done_of_the_total_while_a_worker_runs(editor_client
     assert "no-store" in state["Cache-Control"]
 
 
+def test_the_preview_shows_the_first_rows_changes_and_counts_them_all(
+    editor_client, lupus, monkeypatch
+):
+    monkeypatch.setattr("uses.resources.PREVIEW_ROWS", 2)
+    monkeypatch.setattr("uses.importing.PREVIEW_ROWS", 2)
+    rows = [good_row(key=f"claim-{number}", claim=f"Claim {number}.") for number in range(3)]
+    html = upload(editor_client, "evidence", evidence_csv(*rows)).content.decode()
+    assert "Preview of the first 2 rows" in html and "3 new" in html
+    assert "<ins>Claim 1.</ins>" in html and "Claim 2." not in html
+
+
 def test_the_resource_reports_each_row_as_it_goes(lupus):
     from uses.resources import EvidenceResource
 

@@ -22,9 +22,8 @@ from import_export.signals import post_import
 from simple_history.models import HistoricalRecords
 
 from uses.models import ImportJob, ImportStatus
+from uses.resources import PREVIEW_ROWS
 
-#: Rows of a checked file shown in its preview; the totals count them all.
-PREVIEW_ROWS = 100
 #: Errors kept for the job's page; the count says how many there were.
 SHOWN_ERRORS = 500
 
