@@ -162,6 +162,21 @@ def test_an_unexpected_error_in_the_worker_fails_the_import_and_writes_nothing(
     assert DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).count() == 1
 
 
+def test_a_row_that_fails_at_the_import_rolls_back_the_whole_file(editor_client, lupus):
+    from tests.test_import_export import confirm
+
+    factories.make_source(key="gone-soon")
+    rows = [good_row(key="first"), good_row(key="second", sources="gone-soon")]
+    preview = upload(editor_client, "evidence", evidence_csv(*rows))
+    assert preview.context["job"].status == ImportStatus.READY
+    Source = type(factories.make_source(key="unrelated"))
+    Source.objects.filter(key="gone-soon").delete()  # between the check and the import
+    done = confirm(editor_client, "evidence", preview)
+    assert done.context["job"].status == ImportStatus.REFUSED
+    assert "Row 2" in done.content.decode() and "gone-soon" in done.content.decode()
+    assert not Evidence.objects.exists()  # the first row too: all or nothing
+
+
 def test_a_checked_file_can_be_discarded_and_then_is_gone(editor_client, lupus):
     job = upload(editor_client, "evidence", evidence_csv(good_row())).context["job"]
     response = editor_client.post(reverse("admin:uses_evidence_import_cancel", args=[job.pk]))
