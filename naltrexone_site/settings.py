@@ -207,9 +207,7 @@ CACHES = {
 # `manage.py db_worker` runs beside the web server, and several workers on several machines
 # share the queue (each task is claimed by one).
 # Two queues: "export" (the static export, below) for a worker on the machine that serves it.
-TASKS = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "export"]}
-}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "export"]}}
 
 # The public site as files for nginx or a CDN (uses/export.py, `manage.py export_site DIR`). Set,
 # a task on the "export" queue brings that folder up to date after each change to the public

@@ -483,9 +483,13 @@ class Evidence(Revisioned):
         return self.claim[:80]
 
     def save(self, *args, **kwargs):
+        self.give_a_key()
+        super().save(*args, **kwargs)  # Revisioned: counts the save
+
+    def give_a_key(self) -> None:
+        """A claim saved without a key gets one made from its use's slug."""
         if not self.key:
             self.key = f"{self.condition.slug[:120]}-{uuid.uuid4().hex[:8]}"
-        super().save(*args, **kwargs)  # Revisioned: counts the save
 
 
 class Topic(ReviewedEntry):
