@@ -3,8 +3,6 @@ server; kept up to date, a page at a time and atomically, by a task after each c
 
 import os
 import re
-import shutil
-import subprocess
 import threading
 from functools import partial
 from http.client import HTTPConnection
@@ -20,6 +18,7 @@ from tests import factories
 from tests.factories import edit
 from tests.servers import free_port
 from uses import export, review
+from uses.management.commands import _bench_served as served
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,6 +93,16 @@ def test_a_static_server_serves_every_sitemap_page_of_the_export_as_the_site_doe
     assert list((tmp_path / "current" / "uses" / export.QUERY_FOLDER).glob("*category=*.html"))
 
 
+def test_a_site_that_does_not_answer_its_home_page_is_not_exported(site, tmp_path, settings):
+    from django.core.management.base import CommandError
+
+    settings.SITE_URL = "http://wrong.example"  # not an allowed host: every answer is a 400
+    with pytest.raises(CommandError, match="answered 400 for its home page"):
+        call_command("export_site", tmp_path, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not (tmp_path / "current").exists()
+    assert list((tmp_path / "releases").iterdir()) == []
+
+
 def test_moved_and_withdrawn_addresses_become_nginx_rules(
     site, client, tmp_path, editor, medical_reviewer, settings
 ):
@@ -162,11 +171,8 @@ def test_each_change_updates_only_the_pages_it_changes_in_a_new_release(
     assert len(releases) == 2  # the current one and the one before
 
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
 @pytest.mark.skipif(
-    not Path(NGINX).exists() and not os.environ.get("CI"), reason="nginx is not installed"
+    not served.nginx_binary() and not os.environ.get("CI"), reason="nginx is not installed"
 )
 def test_nginx_serves_the_export_with_its_snippet(
     site, client, tmp_path, editor, medical_reviewer, settings, live_server
@@ -178,31 +184,13 @@ def test_nginx_serves_the_export_with_its_snippet(
     review.approve(
         submission=review.submit(entry=site["off_label"], user=editor), reviewer=medical_reviewer
     )
-    export.export_site(tmp_path / "site", app=live_server.url)
-    port = free_port()
-    (tmp_path / "logs").mkdir()
-    config = tmp_path / "nginx.conf"
-    # Started as root, nginx's workers would read the files as another user, who cannot enter
-    # the test's private folder.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    config.write_text(
-        f"{user}daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/logs/error.log;\n"
-        f"events {{}}\n"
-        f"http {{ include /etc/nginx/mime.types; access_log off;\n"
-        f"  client_body_temp_path {tmp_path}/logs; proxy_temp_path {tmp_path}/logs;\n"
-        f"  fastcgi_temp_path {tmp_path}/logs; uwsgi_temp_path {tmp_path}/logs;\n"
-        f"  scgi_temp_path {tmp_path}/logs;\n"
-        f"  server {{ listen 127.0.0.1:{port}; include {tmp_path}/site/nginx.conf; }} }}\n"
+    review.approve(
+        submission=review.withdraw(entry=site["topic"], user=editor, note="Out of date"),
+        reviewer=medical_reviewer,
     )
-    nginx = subprocess.Popen([NGINX, "-c", str(config), "-p", str(tmp_path)])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(50):
-            try:
-                urlopen(base + "/robots.txt", timeout=1)
-                break
-            except OSError:
-                threading.Event().wait(0.1)
+    export.export_site(tmp_path / "site", app=live_server.url)
+    with served.nginx(tmp_path / "site", tmp_path / "nginx") as port:
+        base = f"http://127.0.0.1:{port}"
         for url in ["/", "/uses/", "/uses/fibromyalgia-syndrome/", "/feed/"]:
             assert fetch(base + url) == (200, client.get(url).content), url
         with urlopen(base + "/feed/") as feed:
@@ -213,13 +201,12 @@ def test_nginx_serves_the_export_with_its_snippet(
         url = filtered.group(1).replace("&amp;", "&")
         assert fetch(base + url) == (200, client.get(url).content)
         assert unfollowed(port, "/uses/fibromyalgia/") == (301, "/uses/fibromyalgia-syndrome/")
+        gone = "/topics/mechanism-of-action/"
+        assert fetch(base + gone) == (410, client.get(gone).content)
         status, body = fetch(base + "/no/such/page/")
         assert status == 404 and body == client.get("/no/such/page/").content
         search = fetch(base + "/uses/?q=fibromyalgia")  # from the app, through nginx
         assert search[0] == 200 and b"fibromyalgia-syndrome" in search[1]
-    finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
 
 
 def unfollowed(port: int, path: str) -> tuple[int, str | None]:

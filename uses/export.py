@@ -59,9 +59,20 @@ class Crawl:
     missing: list[str] = field(default_factory=list)
 
 
+class SiteClient(Client):
+    """Requests as the public makes them, at the site's public address (DJANGO_SITE_URL)."""
+
+    def __init__(self):
+        site = urlsplit(settings.SITE_URL)
+        super().__init__(HTTP_HOST=site.netloc)
+        self.https = site.scheme == "https"
+
+    def get(self, path, **extra):
+        return super().get(path, secure=self.https, **extra)
+
+
 def client() -> Client:
-    site = urlsplit(settings.SITE_URL)
-    return Client(HTTP_HOST=site.netloc, secure=site.scheme == "https")
+    return SiteClient()
 
 
 def filters_of(url: str) -> dict | None:
@@ -108,7 +119,7 @@ def crawl(start: list[str], keep, *, follow=exported) -> Crawl:
         if response.status_code == 200:
             found.pages.add(url)
             keep(url, response.content)
-        elif response.status_code == 301:
+        elif response.status_code == 301 and is_entry(url):
             found.moved[url] = response["Location"]
             continue
         elif response.status_code == 410:
@@ -149,6 +160,7 @@ def export_site(folder: Path, *, app: str = "http://127.0.0.1:8000") -> Crawl:
     """Write the whole public site as a new release of ``folder`` and make it current."""
     release = new_release(folder)
     found = crawl(seeds(), lambda url, body: write(release / file_for(url), body))
+    refuse_without_home(found, release)
     copy_static(release / "static")
     write(release / ERRORS_FOLDER / "404.html", not_found_page())
     (release / "export.txt").write_text(f"Exported {timezone.now().isoformat()}\n")
@@ -181,6 +193,7 @@ def update_export(folder: Path, addresses: list[str], *, app: str = "http://127.
             changed += 1
 
     found = crawl([*addresses, *hub_pages(current)], keep, follow=follow)
+    refuse_without_home(found, release)
     for url in [*found.moved, *found.missing]:
         target = release / file_for(url)
         if target.exists():
@@ -189,6 +202,22 @@ def update_export(folder: Path, addresses: list[str], *, app: str = "http://127.
     write(release / ERRORS_FOLDER / "404.html", not_found_page())
     publish_release(folder, release, found, app=app, keep=nginx_rules(folder))
     return changed
+
+
+class ExportError(Exception):
+    pass
+
+
+def refuse_without_home(found: Crawl, release: Path) -> None:
+    """A site that does not answer its home page (a wrong DJANGO_SITE_URL or ALLOWED_HOSTS, an
+    HTTPS redirect) must not replace the export with an empty one."""
+    if "/" not in found.pages:
+        shutil.rmtree(release, ignore_errors=True)
+        answer = client().get("/")
+        raise ExportError(
+            f"The site answered {answer.status_code} for its home page at {settings.SITE_URL}"
+            f"/ (check DJANGO_SITE_URL and DJANGO_ALLOWED_HOSTS): nothing was exported."
+        )
 
 
 def not_found_page() -> bytes:

@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from uses import export
 
@@ -31,7 +31,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with open(folder / ".lock", "w") as lock:  # not beside an update by the worker
             fcntl.flock(lock, fcntl.LOCK_EX)
-            found = export.export_site(folder, app=app)
+            try:
+                found = export.export_site(folder, app=app)
+            except export.ExportError as error:
+                raise CommandError(str(error)) from error
         self.stdout.write(
             f"{len(found.pages):,} pages, {len(found.moved):,} moved and {len(found.gone):,} "
             f"withdrawn addresses in {folder / 'current'} ({time.perf_counter() - started:.1f} s); "
