@@ -212,6 +212,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {step:<18} {elapsed:>6.1f} s  {rows / elapsed:>6.0f} rows/s")
             self.stdout.write(f"  {'both':<18} {total:>6.1f} s")
             self.stdout.write(f"  peak Python memory, reading and checking: {check_memory(data)}")
+            largest = file_at_the_limits(conditions, sources)
+            self.stdout.write(
+                f"  the same, a file at the limits ({settings.IMPORT_MAX_ROWS:,} rows): "
+                f"{check_memory(largest, xlsx=False)}"
+            )
         exported_rows = Evidence.objects.count()
         for fmt in ("csv", "xlsx", "json"):
             started = time.perf_counter()
@@ -223,14 +228,14 @@ class Command(BaseCommand):
             )
 
 
-def check_memory(csv: bytes) -> str:
-    """Peak Python memory (tracemalloc) of reading the file, as CSV and as XLSX, and checking it:
-    what a worker holds for an import besides the site's code."""
+def check_memory(csv: bytes, *, xlsx: bool = True) -> str:
+    """Peak Python memory (tracemalloc) of reading the file, as CSV (and as XLSX), and checking
+    it: what a worker holds for an import besides the site's code."""
     parts = []
-    for fmt, content in (
-        ("CSV", csv),
-        ("XLSX", tablib.Dataset().load(csv.decode()).export("xlsx")),
-    ):
+    formats = [("CSV", csv)]
+    if xlsx:
+        formats.append(("XLSX", tablib.Dataset().load(csv.decode()).export("xlsx")))
+    for fmt, content in formats:
         tracemalloc.start()
         try:
             if fmt == "CSV":
@@ -243,6 +248,32 @@ def check_memory(csv: bytes) -> str:
             tracemalloc.stop()
         parts.append(f"{fmt} ({len(content) / 1e6:.1f} MB) {peak / 1e6:.0f} MB")
     return ", ".join(parts)
+
+
+def file_at_the_limits(conditions: list[str], sources: list[str]) -> bytes:
+    """A CSV as large as an upload may be, in as many rows as a file may have: the most a worker
+    is asked to hold."""
+    rows = settings.IMPORT_MAX_ROWS
+    claim = ("Small studies suggest a benefit that needs confirming. " * 100)[
+        : settings.IMPORT_MAX_UPLOAD_BYTES // rows - 150
+    ]
+    dataset = tablib.Dataset(headers=IMPORT_HEADERS)
+    for number in range(rows):
+        dataset.append(
+            [
+                f"largest-{number}",
+                conditions[number % len(conditions)],
+                number,
+                f"{number}: {claim}",
+                "observational",
+                "low",
+                "benefit",
+                "",
+                sources[number % len(sources)],
+                "",
+            ]
+        )
+    return dataset.export("csv").encode()
 
 
 IMPORT_HEADERS = [
