@@ -119,3 +119,20 @@ def test_the_command_runs_its_in_process_part_on_a_throwaway_database():
     assert "Evidence import of 30 rows" in result.stdout
     assert "check (preview)" in result.stdout and "import (confirm)" in result.stdout
     assert "peak Python memory, reading and checking: CSV" in result.stdout
+
+
+def test_the_file_at_the_limits_is_as_large_as_an_upload_may_be_and_imports(db, settings):
+    """What the benchmark measures the memory of: a file a worker may really be given."""
+    import tablib
+
+    from tests import factories
+    from uses.resources import EvidenceResource
+
+    settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_UPLOAD_BYTES = 20, 40_000
+    factories.make_condition(slug="lupus")
+    factories.make_source(key="trial")
+    data = bench.file_at_the_limits(["lupus"], ["trial"])
+    assert 0.9 * 40_000 < len(data) <= 40_000
+    dataset = tablib.Dataset().load(data.decode(), format="csv")
+    result = EvidenceResource().import_data(dataset, dry_run=True)
+    assert result.totals["new"] == 20 and not result.has_validation_errors()
