@@ -103,10 +103,8 @@ def test_a_site_that_does_not_answer_its_home_page_is_not_exported(site, tmp_pat
     assert list((tmp_path / "releases").iterdir()) == []
 
 
-def test_moved_and_withdrawn_addresses_become_nginx_rules(
-    site, client, tmp_path, editor, medical_reviewer, settings
-):
-    settings.SITE_URL = "http://testserver"
+def move_and_withdraw(site, editor, medical_reviewer) -> None:
+    """Fibromyalgia moves to /uses/fibromyalgia-syndrome/; the mechanism topic is withdrawn."""
     edit(site["off_label"], editor, slug="fibromyalgia-syndrome")
     review.approve(
         submission=review.submit(entry=site["off_label"], user=editor), reviewer=medical_reviewer
@@ -115,6 +113,13 @@ def test_moved_and_withdrawn_addresses_become_nginx_rules(
         submission=review.withdraw(entry=site["topic"], user=editor, note="Out of date"),
         reviewer=medical_reviewer,
     )
+
+
+def test_moved_and_withdrawn_addresses_become_nginx_rules(
+    site, client, tmp_path, editor, medical_reviewer, settings
+):
+    settings.SITE_URL = "http://testserver"
+    move_and_withdraw(site, editor, medical_reviewer)
     call_command("export_site", tmp_path, stdout=open("/dev/null", "w"))  # noqa: SIM115
     snippet = (tmp_path / "nginx.conf").read_text()
     assert 'location = /uses/fibromyalgia/ { return 301 "/uses/fibromyalgia-syndrome/"; }' in (
@@ -180,14 +185,7 @@ def test_nginx_serves_the_export_with_its_snippet(
     """The generated snippet, in a real nginx: pages, their filters, the feed's type, a moved
     address, a withdrawn one, a missing one, and a search passed to the app."""
     settings.SITE_URL = "http://testserver"
-    edit(site["off_label"], editor, slug="fibromyalgia-syndrome")
-    review.approve(
-        submission=review.submit(entry=site["off_label"], user=editor), reviewer=medical_reviewer
-    )
-    review.approve(
-        submission=review.withdraw(entry=site["topic"], user=editor, note="Out of date"),
-        reviewer=medical_reviewer,
-    )
+    move_and_withdraw(site, editor, medical_reviewer)
     export.export_site(tmp_path / "site", app=live_server.url)
     with served.nginx(tmp_path / "site", tmp_path / "nginx") as port:
         base = f"http://127.0.0.1:{port}"

@@ -173,23 +173,14 @@ class Command(BaseCommand):
         exported; and the Python memory that reading and checking it take at their peak."""
         conditions = list(Condition.objects.values_list("slug", flat=True))
         sources = list(Source.objects.values_list("key", flat=True))
-        dataset = tablib.Dataset(headers=IMPORT_HEADERS)
-        for number in range(rows):
-            dataset.append(
-                [
-                    f"bench-{number}",
-                    conditions[number % len(conditions)],
-                    number,
-                    f"Claim {number}: small studies suggest a benefit that needs confirming.",
-                    "observational",
-                    "low",
-                    "benefit",
-                    "“Small studies”: design not stated.",
-                    sources[number % len(sources)],
-                    "",
-                ]
-            )
-        data = dataset.export("csv").encode()
+        data = evidence_csv(
+            rows,
+            conditions,
+            sources,
+            key="bench",
+            claim="small studies suggest a benefit that needs confirming.",
+            rationale="“Small studies”: design not stated.",
+        )
         self.stdout.write(f"\nEvidence import of {rows:,} rows ({len(data) / 1e6:.1f} MB of CSV):")
         editor = get_user_model().objects.get_or_create(username="bench-editor")[0]
         # At any size: past the row limit too.
@@ -261,18 +252,23 @@ def file_at_the_limits(conditions: list[str], sources: list[str]) -> bytes:
     claim = ("Small studies suggest a benefit that needs confirming. " * 100)[
         : settings.IMPORT_MAX_UPLOAD_BYTES // rows - 150
     ]
+    return evidence_csv(rows, conditions, sources, key="largest", claim=claim)
+
+
+def evidence_csv(rows: int, conditions, sources, *, key: str, claim: str, rationale="") -> bytes:
+    """``rows`` valid claims, numbered, spread over the uses and sources given, as CSV."""
     dataset = tablib.Dataset(headers=IMPORT_HEADERS)
     for number in range(rows):
         dataset.append(
             [
-                f"largest-{number}",
+                f"{key}-{number}",
                 conditions[number % len(conditions)],
                 number,
-                f"{number}: {claim}",
+                f"Claim {number}: {claim}",
                 "observational",
                 "low",
                 "benefit",
-                "",
+                rationale,
                 sources[number % len(sources)],
                 "",
             ]
