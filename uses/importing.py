@@ -1,10 +1,11 @@
 """Imports in the background: check a file (the preview), then import it, with progress.
 
 The admin saves an upload as an ``ImportJob`` and queues ``tasks.check_import``; a worker reads
-the file and runs the admin's own resource over it exactly as the admin would in a request, in
-one transaction that a check always rolls back and an import rolls back on any error (all or
-nothing). Progress goes to the "progress" cache, not the database: the import's transaction holds
-the database (SQLite's only writer) until it ends, and what it writes is not seen before then.
+the file and runs the admin's own resource over it as the admin would in a request: a check
+validates every row and writes nothing, an import writes the file in one transaction that any
+error rolls back (all or nothing). Progress goes to the "progress" cache, not the database: the
+import's transaction holds the database (SQLite's only writer) until it ends, and what it writes
+is not seen before then.
 """
 
 import time
@@ -120,7 +121,7 @@ def run(job_id, *, confirm: bool) -> None:
         resource = resource_class(**model_admin.get_import_resource_kwargs(request))
         resource.progress = Progress(job, total=len(dataset))
         # An import, its admin log and its report are one transaction: all of it, or nothing
-        # (and then ``fail`` says so). A check rolls its rows back whatever happens.
+        # (and then ``fail`` says so). A check writes nothing (uses.resources).
         with transaction.atomic() if confirm else nullcontext():
             result = resource.import_data(
                 dataset,
