@@ -233,6 +233,30 @@ def test_expired_uploads_and_reports_are_culled_by_a_periodic_task(editor, run_t
     assert following.run_after - now >= datetime.timedelta(minutes=9)
 
 
+def test_an_import_whose_worker_stopped_is_failed_by_the_periodic_task(editor, run_tasks):
+    now = timezone.now()
+
+    def job(name, started_minutes_ago):
+        return ImportJob.objects.create(
+            model="evidence",
+            file_format=0,
+            file_name=name,
+            data=b"x",
+            created_by=editor,
+            status=ImportStatus.IMPORTING,
+            started_at=now - datetime.timedelta(minutes=started_minutes_ago),
+        )
+
+    abandoned, running = job("abandoned.csv", 31), job("running.csv", 1)
+    call_command("schedule_tasks", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    run_tasks()
+    abandoned.refresh_from_db()
+    running.refresh_from_db()
+    assert abandoned.status == ImportStatus.FAILED and running.status == ImportStatus.IMPORTING
+    assert "The worker stopped before the end" in abandoned.report["errors"][0]["message"]
+    assert bytes(abandoned.data) == b""  # its upload is gone with it
+
+
 def test_the_review_reminder_runs_daily_as_a_periodic_task(published, medical_reviewer, run_tasks):
     Publication.objects.filter(condition=published).update(
         next_review_due=datetime.date(2021, 1, 1)

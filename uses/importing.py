@@ -23,6 +23,7 @@ from import_export.signals import post_import
 from simple_history.models import HistoricalRecords
 
 from uses.models import ImportJob, ImportStatus
+from uses.models.imports import WORKING
 from uses.resources import PREVIEW_ROWS
 
 #: Errors kept for the job's page; the count says how many there were.
@@ -204,14 +205,33 @@ def finish(job: ImportJob, status: str, *, errors=(), totals=None, preview=None)
     caches["progress"].delete(job.progress_key())
 
 
-def fail(job_id, error: BaseException) -> None:
-    """A worker's unexpected error: the job says so instead of checking forever."""
+def fail(job_id, message: str) -> None:
+    """A worker's unexpected error, or a worker gone: the job says so instead of working
+    forever, and nothing was written."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or not job.working:
             return
-        message = f"The import stopped on an unexpected error ({type(error).__name__}: {error})."
         finish(job, ImportStatus.FAILED, errors=[problem(message[:1000])])
+
+
+#: A worker that has had a job this long without finishing it has stopped (10,000 rows take
+#: well under a minute): ``fail_abandoned`` says so on the job's page.
+ABANDONED_AFTER = timedelta(minutes=30)
+
+
+def fail_abandoned(now=None) -> int:
+    """Fail the jobs whose worker stopped (killed, or its machine gone) in the middle."""
+    started_before = (now or timezone.now()) - ABANDONED_AFTER
+    abandoned = ImportJob.objects.filter(status__in=WORKING, started_at__lt=started_before)
+    pks = list(abandoned.values_list("pk", flat=True))
+    for pk in pks:
+        fail(
+            pk,
+            "The worker stopped before the end, more than 30 minutes ago (it was stopped, or "
+            "its machine was). Nothing was imported: upload the file again.",
+        )
+    return len(pks)
 
 
 def entries_changed_by(model, pks, earlier_conditions=()) -> list[str]:

@@ -75,7 +75,9 @@ def run_import_step(job_id: str, *, confirm: bool) -> None:
     try:
         importing.run(job_id, confirm=confirm)
     except BaseException as error:
-        importing.fail(job_id, error)
+        importing.fail(
+            job_id, f"The import stopped on an unexpected error ({type(error).__name__}: {error})."
+        )
         raise
 
 
@@ -114,8 +116,10 @@ def queue_export(addresses: list[str]) -> None:
 
 @task()
 def cull_expired(every_minutes: int = 10) -> int:
-    """Delete uploads and import reports past their time, and finished task results older than
-    two weeks; then come back in ``every_minutes``."""
+    """Fail the imports whose worker stopped in the middle; delete uploads and import reports
+    past their time, and finished task results older than two weeks; then come back in
+    ``every_minutes``."""
+    importing.fail_abandoned()
     deleted, _ = ImportJob.objects.expired().delete()
     call_command("prune_db_task_results", min_age_days=14, verbosity=0)
     schedule(cull_expired, timedelta(minutes=every_minutes), every_minutes)
