@@ -22,7 +22,7 @@ from django.utils import timezone
 from import_export.signals import post_import
 from simple_history.models import HistoricalRecords
 
-from uses.models import ImportJob, ImportStatus
+from uses.models import Condition, Evidence, ImportJob, ImportStatus, Source, Topic
 from uses.models.imports import WORKING
 from uses.resources import PREVIEW_ROWS
 
@@ -237,8 +237,6 @@ def fail_abandoned(now=None) -> int:
 def entries_changed_by(model, pks, earlier_conditions=()) -> list[str]:
     """The reviewed entries (as "condition:12" / "topic:3") that an import of ``model`` changed;
     ``earlier_conditions`` are the uses that imported claims belonged to before."""
-    from uses.models import Condition, Evidence, Source, Topic
-
     if model is Condition:
         conditions = pks
     elif model is Evidence:

@@ -317,11 +317,15 @@ class WorkingCopyResource(EscapedExport, resources.ModelResource):
     # unique keys against the database and, by before_import_row, against the file).
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        if not self._is_dry_run(kwargs):
-            super().save_instance(instance, is_create, row, **kwargs)
+        if not self.dry_run:
+            self.write_instance(instance, is_create, row, **kwargs)
+
+    def write_instance(self, instance, is_create, row, **kwargs):
+        """What an import (never a check) writes of a row's entry."""
+        super().save_instance(instance, is_create, row, **kwargs)
 
     def save_m2m(self, instance, row, **kwargs):
-        if not self._is_dry_run(kwargs):
+        if not self.dry_run:
             super().save_m2m(instance, row, **kwargs)
 
 
@@ -471,9 +475,7 @@ class EvidenceResource(WorkingCopyResource):
     # claim's own INSERT was half of an import's time, and its citations and history two
     # thirds before that.
 
-    def save_instance(self, instance, is_create, row, **kwargs):
-        if self.dry_run:
-            return
+    def write_instance(self, instance, is_create, row, **kwargs):
         sources = [source.pk for source in self._row_sources]
         if is_create:  # as Evidence.save would, once: a key, and its first revision
             instance.give_a_key()
@@ -482,7 +484,7 @@ class EvidenceResource(WorkingCopyResource):
             return
         instance.skip_history_when_saving = True
         try:
-            super().save_instance(instance, is_create, row, **kwargs)
+            super().write_instance(instance, is_create, row, **kwargs)
         finally:
             del instance.skip_history_when_saving
         self._saved[instance.pk] = (instance, is_create, sources)
