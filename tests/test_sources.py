@@ -2,11 +2,12 @@
 words; only a source with an identifier a reviewer approved is shown, and structured, as a
 citation."""
 
+import contextlib
 import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.html import escape
 
@@ -279,67 +280,95 @@ def test_sources_page_without_published_uses(client, db):
 MIGRATION = "0007_sources_mentions_or_citations"
 BEFORE = [("uses", "0006_review_visits")]
 AFTER = [("uses", MIGRATION)]
+SCRATCH = "migrating"  # the alias of the database these tests migrate
+
+
+@pytest.fixture
+def at_0006(django_db_setup, django_db_blocker, tmp_path):
+    """A database of the test's own, migrated from nothing to the schema before this migration.
+
+    Rolling the shared test database back there and forward again afterwards took eleven
+    migrations each way; this takes the six before it, and leaves the shared one alone."""
+    with django_db_blocker.unblock(), scratch_database(tmp_path):
+        yield migrate(BEFORE)
+
+
+@contextlib.contextmanager
+def scratch_database(tmp_path):
+    """An empty database on the test database's server, as the connection ``SCRATCH``."""
+    settings = {**connections[DEFAULT_DB_ALIAS].settings_dict}  # the test database's, as set up
+    server = connections[DEFAULT_DB_ALIAS]
+    if server.vendor == "sqlite":
+        settings["NAME"] = str(tmp_path / "migrating.sqlite3")
+    else:
+        settings["NAME"] = f"{settings['NAME']}_{SCRATCH}"
+        name = server.ops.quote_name(settings["NAME"])
+        with server._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name}")  # left by an interrupted run
+            cursor.execute(f"CREATE DATABASE {name}")
+    connections.settings[SCRATCH] = settings
+    try:
+        yield
+    finally:
+        connections[SCRATCH].close()
+        del connections[SCRATCH]
+        del connections.settings[SCRATCH]
+        if server.vendor != "sqlite":
+            with server._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE {name}")
 
 
 def migrate(targets):
-    executor = MigrationExecutor(connection)
+    """Migrate the scratch database to ``targets``; the models as they were there."""
+    executor = MigrationExecutor(connections[SCRATCH])
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 
 
-@pytest.fixture
-def at_0006(transactional_db):
-    """The schema before this migration; back to the latest one afterwards, whatever happens."""
-    apps = migrate(BEFORE)
-    yield apps
-    executor = MigrationExecutor(connection)
-    migrate(executor.loader.graph.leaf_nodes())
+def rows(apps, model: str):
+    return apps.get_model("uses", model).objects.using(SCRATCH)
 
 
 def test_migration_turns_references_without_identifiers_into_mentions_and_back(at_0006):
-    OldSource = at_0006.get_model("uses", "Source")
     fields = {"title": "An old study", "authors": "Smith J", "publisher": "BMJ", "year": 2001}
-    OldSource.objects.create(key="bare", note="An editor's note.", **fields)
-    OldSource.objects.create(key="cited", title="A trial", doi="10.1000/xyz123")
-    OldSource.objects.create(key="mentioned", title="Limited studies", mentioned_only=True)
+    old_sources = rows(at_0006, "Source")
+    old_sources.create(key="bare", note="An editor's note.", **fields)
+    old_sources.create(key="cited", title="A trial", doi="10.1000/xyz123")
+    old_sources.create(key="mentioned", title="Limited studies", mentioned_only=True)
 
     apps = migrate(AFTER)
-    Source = apps.get_model("uses", "Source")
-    bare = Source.objects.get(key="bare")
+    sources = rows(apps, "Source")
+    bare = sources.get(key="bare")
     assert bare.mentioned_only is True
     assert {name: getattr(bare, name) for name in fields} == fields  # nothing lost
     assert bare.note == "An editor's note."
     assert bare.revision == 1  # a form opened before the migration is a conflict, not a save
-    assert Source.objects.get(key="cited").mentioned_only is False
-    assert Source.objects.get(key="mentioned").mentioned_only is True
-    history = apps.get_model("uses", "HistoricalSource").objects.filter(key="bare")
-    [record] = history
+    assert sources.get(key="cited").mentioned_only is False
+    assert sources.get(key="mentioned").mentioned_only is True
+    [record] = rows(apps, "HistoricalSource").filter(key="bare")
     assert record.mentioned_only is True and record.history_type == "~"
     assert "mention" in record.history_change_reason
 
-    apps = migrate(BEFORE)
-    OldSource = apps.get_model("uses", "Source")
-    assert OldSource.objects.get(key="bare").mentioned_only is False
-    assert OldSource.objects.get(key="mentioned").mentioned_only is True
-    assert OldSource.objects.get(key="cited").mentioned_only is False
+    old_sources = rows(migrate(BEFORE), "Source")
+    assert old_sources.get(key="bare").mentioned_only is False
+    assert old_sources.get(key="mentioned").mentioned_only is True
+    assert old_sources.get(key="cited").mentioned_only is False
 
 
 def test_migration_leaves_a_source_edited_since_alone_when_reversed(at_0006):
-    at_0006.get_model("uses", "Source").objects.create(key="bare", title="An old study")
-    apps = migrate(AFTER)
-    historical = apps.get_model("uses", "HistoricalSource")
-    record = historical.objects.get(key="bare")
+    rows(at_0006, "Source").create(key="bare", title="An old study")
+    historical = rows(migrate(AFTER), "HistoricalSource")
+    record = historical.get(key="bare")
     # An editor saved it afterwards: the mention is theirs now, not the migration's.
-    historical.objects.create(
+    historical.create(
         **{
             field.attname: getattr(record, field.attname)
-            for field in historical._meta.concrete_fields
+            for field in historical.model._meta.concrete_fields
             if field.attname != "history_id"
         }
         | {"history_change_reason": None, "history_date": record.history_date}
     )
-    apps = migrate(BEFORE)
-    assert apps.get_model("uses", "Source").objects.get(key="bare").mentioned_only is True
+    assert rows(migrate(BEFORE), "Source").get(key="bare").mentioned_only is True
 
 
 # --- the admin --------------------------------------------------------------------------------

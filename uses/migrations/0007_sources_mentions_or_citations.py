@@ -15,11 +15,11 @@ REASON = "Migration 0007: no URL or identifier, so shown as a mention"
 IDENTIFIERS = ("url", "doi", "pmid", "trial_id")
 
 
-def _record(apps, source, reason):
+def _record(apps, source, reason, using):
     """A history record of ``source`` as it is now, like simple-history's own, without a user."""
     Source = apps.get_model("uses", "Source")
     HistoricalSource = apps.get_model("uses", "HistoricalSource")
-    HistoricalSource.objects.create(
+    HistoricalSource.objects.using(using).create(
         **{field.attname: getattr(source, field.attname) for field in Source._meta.concrete_fields},
         history_date=timezone.now(),
         history_type="~",
@@ -34,12 +34,15 @@ def mention_sources_without_identifiers(apps, schema_editor):
     a citation to "mentioned, no reference given". The change is in its history, with a reason,
     and counts as a save, so a form opened before it is refused rather than overwriting it."""
     Source = apps.get_model("uses", "Source")
-    bare = Source.objects.filter(mentioned_only=False, **{name: "" for name in IDENTIFIERS})
+    using = schema_editor.connection.alias  # the database being migrated, not only the default
+    bare = Source.objects.using(using).filter(
+        mentioned_only=False, **{name: "" for name in IDENTIFIERS}
+    )
     for source in bare.order_by("pk"):
         source.mentioned_only = True
         source.revision += 1
-        source.save(update_fields=["mentioned_only", "revision"])
-        _record(apps, source, REASON)
+        source.save(update_fields=["mentioned_only", "revision"], using=using)
+        _record(apps, source, REASON, using)
 
 
 def restore_references(apps, schema_editor):
@@ -47,9 +50,11 @@ def restore_references(apps, schema_editor):
     history record is this migration's); a source an editor saved afterwards stays theirs."""
     Source = apps.get_model("uses", "Source")
     HistoricalSource = apps.get_model("uses", "HistoricalSource")
-    for source in Source.objects.filter(mentioned_only=True).order_by("pk"):
+    using = schema_editor.connection.alias
+    for source in Source.objects.using(using).filter(mentioned_only=True).order_by("pk"):
         latest = (
-            HistoricalSource.objects.filter(id=source.pk)
+            HistoricalSource.objects.using(using)
+            .filter(id=source.pk)
             .order_by("-history_date", "-history_id")
             .first()
         )
@@ -57,8 +62,8 @@ def restore_references(apps, schema_editor):
             continue
         source.mentioned_only = False
         source.revision += 1
-        source.save(update_fields=["mentioned_only", "revision"])
-        _record(apps, source, "Migration 0007 reversed: shown as a reference again")
+        source.save(update_fields=["mentioned_only", "revision"], using=using)
+        _record(apps, source, "Migration 0007 reversed: shown as a reference again", using)
 
 
 class Migration(migrations.Migration):
