@@ -17,6 +17,7 @@ from tests import factories
 from tests.factories import edit
 from uses import selectors
 from uses.models import Publication
+from uses.models.publishing import ReviewType
 from uses.serializers import serialize
 from uses.services import publish
 
@@ -75,10 +76,19 @@ def test_sqlite_reads_lists_and_counts_from_an_index_in_order(client, catalogue,
         assert any("INDEX pub_" in step for step in plan), plan
 
 
+FULL_TEXT_ALONE = ["SCAN uses_publication_search VIRTUAL TABLE INDEX 0:M1"]
+
+
 @on_sqlite
 @pytest.mark.parametrize("url", SEARCHES)
 def test_sqlite_search_runs_the_full_text_query_once(client, catalogue, url):
-    for plan in plans(client, url):
+    searched = plans(client, url)
+    # A search alone is counted by the full-text table, which holds only the public uses: no
+    # use is read to count its matches.
+    assert (FULL_TEXT_ALONE in searched) == ("category=" not in url), searched
+    for plan in searched:
+        if plan == FULL_TEXT_ALONE:
+            continue
         # The full-text query runs once, as the outer loop (each match then read by its key)
         # or as a list of keys: never as an inner loop, which runs the full-text query (and its
         # ranking) once per public use.
@@ -127,21 +137,43 @@ def test_sqlite_reads_the_feed_newest_first_from_an_index(client, catalogue):
     assert not [step for step in feed if TABLE_SCAN.match(step)], feed
 
 
+def indexed_for_search() -> dict[int, set[str]]:
+    """What SQLite's full-text table holds: each publication it indexes, with its words."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.indexed_words "
+            "USING fts5vocab(main, uses_publication_search, instance)"
+        )
+        cursor.execute("SELECT doc, term FROM temp.indexed_words")
+        indexed = {}
+        for publication, word in cursor.fetchall():
+            indexed.setdefault(publication, set()).add(word)
+        return indexed
+
+
 @on_sqlite
-def test_sqlite_search_index_follows_every_write(reviewer):
-    condition, _ = factories.make_published_condition(reviewer=reviewer, body="First words.")
+def test_sqlite_search_index_holds_each_public_use_as_it_reads_now_and_nothing_else(reviewer):
+    condition, first = factories.make_published_condition(reviewer=reviewer, body="First words.")
+    factories.make_published_topic(reviewer=reviewer, title="Timing")  # a topic: not a use
+    assert set(indexed_for_search()) == {first.pk}
     condition.body = "Second words."
     condition.save()
-    publish(entry=condition, reviewer=reviewer)
-    Publication.objects.filter(pk=condition.publications.earliest().pk).update(
-        search_text="changed in place"
-    )
+    second = publish(entry=condition, reviewer=reviewer)
+    assert set(indexed_for_search()) == {second.pk}
+    assert {"second", "first"} & indexed_for_search()[second.pk] == {"second"}
+    # Text changed in place: a superseded version's stays out, the current one's is indexed anew.
+    Publication.objects.filter(pk=first.pk).update(search_text="superseded words")
+    Publication.objects.filter(pk=second.pk).update(search_text="changed in place")
+    assert indexed_for_search() == {second.pk: {"chang", "in", "place"}}  # Porter stems
+    assert Publication.objects.count_public_use_matches("changed") == 1
+    assert Publication.objects.count_public_use_matches("second") == 0
+    withdrawal = publish(entry=condition, reviewer=reviewer, review_type=ReviewType.WITHDRAWAL)
+    assert withdrawal.is_withdrawn and indexed_for_search() == {}
+    third = publish(entry=condition, reviewer=reviewer)  # published again
+    assert set(indexed_for_search()) == {third.pk}
+    Publication.objects.filter(pk=third.pk).delete()
+    assert indexed_for_search() == {}
     with connection.cursor() as cursor:
-        # FTS5 compares its index with the publications table and raises if they differ.
-        cursor.execute(
-            "INSERT INTO uses_publication_search(uses_publication_search) "
-            "VALUES ('integrity-check')"
-        )
         cursor.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
             ["uses_publication"],
@@ -153,6 +185,25 @@ def test_sqlite_search_index_follows_every_write(reviewer):
             "uses_publication_search_update",
             "uses_publication_search_delete",
         }
+
+
+@on_sqlite
+def test_sqlite_migration_0018_indexes_the_public_uses_and_reverses(reviewer):
+    """Its two directions' statements, run on the test database: back to every publication,
+    then forward twice (each direction may run again)."""
+    from importlib import import_module
+
+    migration = import_module("uses.migrations.0018_search_index_holds_public_uses_only")
+    condition, first = factories.make_published_condition(reviewer=reviewer)
+    second = publish(entry=condition, reviewer=reviewer)
+    _, topic = factories.make_published_topic(reviewer=reviewer)
+    with connection.cursor() as cursor:
+        for statement in migration.EVERY_PUBLICATION:
+            cursor.execute(statement)
+        assert set(indexed_for_search()) == {first.pk, second.pk, topic.pk}
+        for statement in migration.PUBLIC_USES_ONLY * 2:
+            cursor.execute(statement)
+    assert set(indexed_for_search()) == {second.pk}
 
 
 @on_postgresql

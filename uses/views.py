@@ -231,6 +231,8 @@ def condition_list(request):
         chosen = {name: value for name, value in filterset.form.cleaned_data.items() if value}
     if valid_filters and chosen.keys() <= COUNTED_FILTERS:
         paginator.count = catalogue.public_use_count(**chosen)  # kept by publishing
+    elif valid_filters and chosen.keys() == {"q"}:
+        paginator.count = Publication.objects.count_public_use_matches(chosen["q"])
     # The best matches of a search first, when there are few enough to rank: the database
     # scores every match to find the best twenty, so a word most uses share (“naltrexone”)
     # lists its matches in the article's order. The count never ranks.
