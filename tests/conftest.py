@@ -1,5 +1,7 @@
+import contextlib
 import fcntl
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -214,19 +216,48 @@ def users(editor, medical_reviewer):
     }
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory, worker_id) -> Path:
-    """A migrated SQLite database, for the tests that run the site in other processes: each
-    copies it (``copy_sqlite``) rather than migrating again. Made once a run, by whichever
-    worker asks first; every test database is still made by migrating from scratch."""
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":  # pytest-xdist: the workers' folders share a parent
-        shared = shared.parent
-    database = shared / "migrated.sqlite3"
-    with (shared / "migrated.lock").open("w") as lock:
+def shared_folder(tmp_path_factory, worker_id) -> Path:
+    """A folder all the run's test processes share (pytest-xdist's workers' folders' parent)."""
+    folder = tmp_path_factory.getbasetemp()
+    return folder.parent if worker_id != "master" else folder
+
+
+@contextlib.contextmanager
+def locked(folder: Path, name: str):
+    """Hold the run's lock ``name``: one test process at a time."""
+    with (folder / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory, worker_id):
+    """The test database, as pytest-django makes it by migrating; on SQLite a copy of it, as
+    migrating made it, is kept for ``migrated_sqlite_file`` before any test changes it."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        folder = shared_folder(tmp_path_factory, worker_id)
+        with locked(folder, "migrated"), django_db_blocker.unblock():
+            if not (folder / "migrated.sqlite3").exists():
+                connection.ensure_connection()
+                building = folder / "migrating.sqlite3"
+                with contextlib.closing(sqlite3.connect(building)) as copy:
+                    connection.connection.backup(copy)
+                building.rename(folder / "migrated.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(django_db_setup, tmp_path_factory, worker_id) -> Path:
+    """A migrated SQLite database, for the tests that run the site in other processes: each
+    copies it (``copy_sqlite``) rather than migrating again. On SQLite it is the first test
+    database, copied as migrating made it; when the tests run on PostgreSQL, whichever worker
+    asks first migrates one."""
+    folder = shared_folder(tmp_path_factory, worker_id)
+    database = folder / "migrated.sqlite3"
+    with locked(folder, "migrated"):
         if not database.exists():
-            building = shared / "migrating.sqlite3"
+            building = folder / "migrating.sqlite3"
             subprocess.run(
                 [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
                 cwd=Path(__file__).resolve().parent.parent,
