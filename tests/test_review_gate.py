@@ -10,6 +10,7 @@ import logging
 import pytest
 from django.core import mail
 from django.core.management import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from tests import factories
@@ -274,7 +275,7 @@ def test_existing_rows_migrate_with_private_notes_made_neutral(published, editor
     Publication.objects.filter(pk=confirmed.pk).update(
         change_note="PRIVATE confirm", reviewer_comment=""
     )
-    migration.separate_private_notes(apps, None)
+    migration.separate_private_notes(apps, connection.schema_editor())  # it reads its database
     approved.refresh_from_db()
     confirmed.refresh_from_db()
     assert approved.change_note == review.DEFAULT_PUBLIC_NOTES[Action.PUBLISH]

@@ -284,7 +284,7 @@ SCRATCH = "migrating"  # the alias of the database these tests migrate
 
 
 @pytest.fixture
-def at_0006(django_db_setup, django_db_blocker, tmp_path):
+def at_0006(django_db_blocker, tmp_path):
     """A database of the test's own, migrated from nothing to the schema before this migration.
 
     Rolling the shared test database back there and forward again afterwards took eleven
@@ -331,6 +331,9 @@ def rows(apps, model: str):
 
 def test_migration_turns_references_without_identifiers_into_mentions_and_back(at_0006):
     fields = {"title": "An old study", "authors": "Smith J", "publisher": "BMJ", "year": 2001}
+    # Each data migration wrote to the database it migrated: 0002 made the roles there.
+    groups = at_0006.get_model("auth", "Group").objects.using(SCRATCH)
+    assert groups.filter(name="Editors").exists()
     old_sources = rows(at_0006, "Source")
     old_sources.create(key="bare", note="An editor's note.", **fields)
     old_sources.create(key="cited", title="A trial", doi="10.1000/xyz123")

@@ -44,15 +44,16 @@ ROLES = {
 def create_roles(apps, schema_editor):
     # Permissions are made after all migrations by default; the groups need them now. The
     # historical app configs have no models module, which create_permissions wants to see.
+    using = schema_editor.connection.alias  # the database being migrated, not only the default
     for app_config in apps.get_app_configs():
         app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
+        create_permissions(app_config, verbosity=0, apps=apps, using=using)
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        permissions = Permission.objects.filter(
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        permissions = Permission.objects.using(using).filter(
             content_type__app_label="uses", codename__in=codenames
         )
         if permissions.count() != len(codenames):
@@ -61,7 +62,8 @@ def create_roles(apps, schema_editor):
 
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+    groups = apps.get_model("auth", "Group").objects.using(schema_editor.connection.alias)
+    groups.filter(name__in=ROLES).delete()
 
 
 class Migration(migrations.Migration):

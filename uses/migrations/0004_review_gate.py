@@ -22,7 +22,8 @@ def separate_private_notes(apps, schema_editor):
     of the content they re-publish, so that neither reopens four eyes nor moves "Updated".
     """
     Publication = apps.get_model("uses", "Publication")
-    entries = Publication.objects.order_by("published_at", "pk")
+    using = schema_editor.connection.alias  # the database being migrated, not only the default
+    entries = Publication.objects.using(using).order_by("published_at", "pk")
     last_content = {}  # entry -> (frozen_at, content_published_at) of its last content review
     for publication in entries.select_related("submission").iterator():
         entry = (publication.condition_id, publication.topic_id)
@@ -48,6 +49,7 @@ def separate_private_notes(apps, schema_editor):
         publication.frozen_at = frozen_at
         publication.content_published_at = content_published_at
         publication.save(
+            using=using,
             update_fields=[
                 "review_type", "change_note", "reviewer_comment", "frozen_at",
                 "content_published_at",
@@ -62,7 +64,7 @@ def refuse_shared_addresses(apps, schema_editor):
     from django.db.models import Count
 
     Publication = apps.get_model("uses", "Publication")
-    current = Publication.objects.filter(is_current=True)
+    current = Publication.objects.using(schema_editor.connection.alias).filter(is_current=True)
     shared = (
         current.exclude(kind="overview")
         .values("kind", "slug")
