@@ -216,10 +216,10 @@ def users(editor, medical_reviewer):
     }
 
 
-def shared_folder(tmp_path_factory, worker_id) -> Path:
+def shared_folder(tmp_path_factory) -> Path:
     """A folder all the run's test processes share (pytest-xdist's workers' folders' parent)."""
     folder = tmp_path_factory.getbasetemp()
-    return folder.parent if worker_id != "master" else folder
+    return folder.parent if os.environ.get("PYTEST_XDIST_WORKER") else folder
 
 
 @contextlib.contextmanager
@@ -231,29 +231,30 @@ def locked(folder: Path, name: str):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory, worker_id):
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     """The test database, as pytest-django makes it by migrating; on SQLite a copy of it, as
     migrating made it, is kept for ``migrated_sqlite_file`` before any test changes it."""
     from django.db import connection
 
     if connection.vendor == "sqlite":
-        folder = shared_folder(tmp_path_factory, worker_id)
+        folder = shared_folder(tmp_path_factory)
         with locked(folder, "migrated"), django_db_blocker.unblock():
             if not (folder / "migrated.sqlite3").exists():
                 connection.ensure_connection()
                 building = folder / "migrating.sqlite3"
                 with contextlib.closing(sqlite3.connect(building)) as copy:
                     connection.connection.backup(copy)
+                    copy.execute("PRAGMA journal_mode = wal")  # as the site's own files are
                 building.rename(folder / "migrated.sqlite3")
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite_file(django_db_setup, tmp_path_factory, worker_id) -> Path:
+def migrated_sqlite_file(django_db_setup, tmp_path_factory) -> Path:
     """A migrated SQLite database, for the tests that run the site in other processes: each
     copies it (``copy_sqlite``) rather than migrating again. On SQLite it is the first test
     database, copied as migrating made it; when the tests run on PostgreSQL, whichever worker
     asks first migrates one."""
-    folder = shared_folder(tmp_path_factory, worker_id)
+    folder = shared_folder(tmp_path_factory)
     database = folder / "migrated.sqlite3"
     with locked(folder, "migrated"):
         if not database.exists():

@@ -17,7 +17,7 @@ from tests import factories
 from tests.factories import edit
 from uses import selectors
 from uses.models import Publication
-from uses.models.publishing import ReviewType
+from uses.models.publishing import ReviewType, count_public_use_matches
 from uses.serializers import serialize
 from uses.services import publish
 
@@ -165,8 +165,8 @@ def test_sqlite_search_index_holds_each_public_use_as_it_reads_now_and_nothing_e
     Publication.objects.filter(pk=first.pk).update(search_text="superseded words")
     Publication.objects.filter(pk=second.pk).update(search_text="changed in place")
     assert indexed_for_search() == {second.pk: {"chang", "in", "place"}}  # Porter stems
-    assert Publication.objects.count_public_use_matches("changed") == 1
-    assert Publication.objects.count_public_use_matches("second") == 0
+    assert count_public_use_matches("changed") == 1
+    assert count_public_use_matches("second") == 0
     withdrawal = publish(entry=condition, reviewer=reviewer, review_type=ReviewType.WITHDRAWAL)
     assert withdrawal.is_withdrawn and indexed_for_search() == {}
     third = publish(entry=condition, reviewer=reviewer)  # published again

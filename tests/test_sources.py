@@ -3,6 +3,7 @@ words; only a source with an identifier a reviewer approved is shown, and struct
 citation."""
 
 import contextlib
+import os
 import re
 
 import pytest
@@ -301,7 +302,7 @@ def scratch_database(tmp_path):
     if server.vendor == "sqlite":
         settings["NAME"] = str(tmp_path / "migrating.sqlite3")
     else:
-        settings["NAME"] = f"{settings['NAME']}_{SCRATCH}"
+        settings["NAME"] = f"{settings['NAME']}_{SCRATCH}_{os.getpid()}"  # one a test process
         name = server.ops.quote_name(settings["NAME"])
         with server._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")  # left by an interrupted run

@@ -24,7 +24,7 @@ from uses.models import (
     StudyDesign,
 )
 from uses.models.choices import RENAMED_CERTAINTIES
-from uses.models.publishing import reviews_address_of
+from uses.models.publishing import count_public_use_matches, reviews_address_of
 from uses.presenters import label, present
 from uses.serializers import publication_columns
 from uses.services import build_publication
@@ -232,7 +232,7 @@ def condition_list(request):
     if valid_filters and chosen.keys() <= COUNTED_FILTERS:
         paginator.count = catalogue.public_use_count(**chosen)  # kept by publishing
     elif valid_filters and chosen.keys() == {"q"}:
-        paginator.count = Publication.objects.count_public_use_matches(chosen["q"])
+        paginator.count = count_public_use_matches(chosen["q"])
     # The best matches of a search first, when there are few enough to rank: the database
     # scores every match to find the best twenty, so a word most uses share (“naltrexone”)
     # lists its matches in the article's order. The count never ranks.

@@ -3,7 +3,7 @@
 The search looks only for public uses, yet the table (0011) held every version of every entry:
 a search's count then looked up each match among the public uses, 10,000 look-ups for a word
 every use has (8 of its 17 ms at 10,000 uses). Holding only what a search may find, the table
-counts a search's matches by itself (``catalogue.public_use_match_count``).
+counts a search's matches by itself (``uses.models.publishing.count_public_use_matches``).
 
 The triggers keep it so: a publication enters the table when it becomes a public use (current,
 not a withdrawal, a use) and leaves it when it stops being one; its text is the publication's

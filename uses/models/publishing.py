@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-from django.db import connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import Expression, RawSQL
 from django.utils import timezone
@@ -24,9 +24,11 @@ SEARCH_WORD = re.compile(r"\w+")
 SEARCH_PREFIX_LENGTH = 3
 # The full-text index the migration ``0011_public_indexes_and_search`` creates and the database
 # itself keeps in step with every write, whatever writes (publishing, imports, ``bulk_create``):
-# on SQLite an FTS5 table filled by triggers, on PostgreSQL a generated ``tsvector`` column of
-# uses_publication with a GIN index. Neither is a model field: nothing else reads them. Both stem
-# English words (Porter), so "reverses" finds "reversed".
+# on SQLite an FTS5 table filled by triggers, which holds only the public uses (0018), on
+# PostgreSQL a generated ``tsvector`` column of uses_publication with a GIN index on the public
+# rows. Neither is a model field: nothing else reads them. Both stem English words (Porter), so
+# "reverses" finds "reversed". A search is for public uses: on a queryset of anything else,
+# SQLite finds nothing.
 SEARCH_TABLE = "uses_publication_search"
 SEARCH_CONFIG = "english"
 
@@ -165,8 +167,9 @@ class PublicationQuerySet(models.QuerySet):
         return self.matching(text).best_first(text)
 
     def matching(self, text: str):
-        """Publications whose text has every word of ``text``, as a word or the start of one,
-        in the queryset's order.
+        """The public uses of the queryset (``public().conditions()``, which the search index
+        holds) whose text has every word of ``text``, as a word or the start of one, in the
+        queryset's order.
 
         Full-text search on SQLite and PostgreSQL, answered from the search index; on any other
         database, a scan for each word. On SQLite the full-text query runs once, as a list of
@@ -190,24 +193,6 @@ class PublicationQuerySet(models.QuerySet):
         for word, _ in words:
             self = self.filter(search_text__contains=word)
         return self
-
-    def count_public_use_matches(self, text: str) -> int:
-        """How many public uses have every word of ``text``: the count of
-        ``public().conditions().matching(text)``.
-
-        On SQLite the full-text table holds only the public uses (migration 0018), so it counts
-        them itself; looking each match up among the uses took most of a search's time when
-        every use matched. Elsewhere the uses are counted.
-        """
-        words = _search_words(text)
-        if words and connections[self.db].vendor == "sqlite":
-            with connections[self.db].cursor() as cursor:
-                cursor.execute(
-                    f"SELECT COUNT(*) FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s",
-                    [_fts5_query(words)],
-                )
-                return cursor.fetchone()[0]
-        return self.public().conditions().matching(text).count()
 
     def best_first(self, text: str):
         """The queryset (of ``matching(text)``) with the best matches of ``text`` first, then
@@ -530,3 +515,22 @@ class PublishedSource(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.key})"
+
+
+def count_public_use_matches(text: str) -> int:
+    """How many public uses have every word of ``text``: the count of
+    ``Publication.objects.public().conditions().matching(text)``.
+
+    On SQLite the full-text table holds only the public uses (migration 0018), so it counts them
+    itself; looking each match up among the uses took most of a search's time when every use
+    matched. Elsewhere the uses are counted.
+    """
+    words = _search_words(text)
+    if words and connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s",
+                [_fts5_query(words)],
+            )
+            return cursor.fetchone()[0]
+    return Publication.objects.public().conditions().matching(text).count()
