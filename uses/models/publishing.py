@@ -167,9 +167,9 @@ class PublicationQuerySet(models.QuerySet):
         return self.matching(text).best_first(text)
 
     def matching(self, text: str):
-        """The public uses of the queryset (``public().conditions()``, which the search index
-        holds) whose text has every word of ``text``, as a word or the start of one, in the
-        queryset's order.
+        """Of a queryset of public uses (``public().conditions()``: on SQLite the search index
+        holds nothing else), those whose text has every word of ``text``, as a word or the
+        start of one, in the queryset's order.
 
         Full-text search on SQLite and PostgreSQL, answered from the search index; on any other
         database, a scan for each word. On SQLite the full-text query runs once, as a list of
